@@ -1,0 +1,114 @@
+"""The platform: one object holding the database, the clock, the plugins and the services.
+
+Everything a caller does goes through a :class:`Platform`; it is built once (by the CLI, the
+server or a test) with the clock that time comes from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+
+import pluggy
+
+from jifen import audit, subjects, tenants
+from jifen.clock import Clock, SystemClock
+from jifen.keys import TenantKeys, load_master_key
+from jifen.ledger import Ledger, default_expiry, subject_account, system_account
+from jifen.model import (
+    HouseholdLink,
+    Leg,
+    LinkRole,
+    OrgUnit,
+    OrgUnitCreate,
+    Points,
+    Subject,
+    SubjectCreate,
+    Tenant,
+    TenantCreate,
+    TransactionRequest,
+    TransactionView,
+)
+from jifen.plugins import make_plugin_manager
+from jifen.registry import Registry
+from jifen.store import Database
+
+
+class Platform:
+    def __init__(self, db: Database, *, clock: Clock | None = None,
+                 pm: pluggy.PluginManager | None = None, master_key: bytes | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.pm = pm or make_plugin_manager()
+        self.registry = Registry(self.pm)
+        self._master_key = master_key
+        self._timezones: dict[uuid.UUID, str] = {}
+        self.ledger = Ledger(db, self.clock, self.registry, self.pm, self._expiry)
+
+    # tenants and org tree ------------------------------------------------------------------
+
+    def create_tenant(self, request: TenantCreate) -> Tenant:
+        with self.db.write() as conn:
+            return tenants.create_tenant(conn, self.clock, request)
+
+    def tenant(self, code: str) -> Tenant:
+        with self.db.read() as conn:
+            return tenants.get_tenant(conn, code)
+
+    def add_org_unit(self, tenant_id: uuid.UUID, request: OrgUnitCreate) -> OrgUnit:
+        with self.db.write() as conn:
+            return tenants.add_org_unit(conn, tenant_id, request)
+
+    # subjects ------------------------------------------------------------------------------
+
+    def keys(self, tenant_id: uuid.UUID) -> TenantKeys:
+        if self._master_key is None:
+            self._master_key = load_master_key()
+        return TenantKeys(self._master_key, tenant_id)
+
+    def create_subject(self, tenant_id: uuid.UUID, request: SubjectCreate) -> Subject:
+        with self.db.write() as conn:
+            return subjects.create_subject(conn, self.clock, self.registry,
+                                           self.keys(tenant_id), tenant_id, request)
+
+    def link_household(self, tenant_id: uuid.UUID, household_id: uuid.UUID,
+                       member_id: uuid.UUID, role: LinkRole) -> HouseholdLink:
+        with self.db.write() as conn:
+            return subjects.link_household(conn, tenant_id, household_id, member_id, role)
+
+    # ledger conveniences -------------------------------------------------------------------
+
+    def award(self, tenant_id: uuid.UUID, subject_id: uuid.UUID, points: Points, *,
+              idempotency_key: str, memo: str = "", metadata: dict[str, str] | None = None
+              ) -> TransactionView:
+        """Issue ``points`` to a subject from the tenant's issuance account (JF-LED-1)."""
+        return self.ledger.post(tenant_id, TransactionRequest(
+            idempotency_key=idempotency_key, memo=memo, metadata=metadata or {},
+            legs=(Leg(account=system_account("issuance", points.kind), amount=-points.minor),
+                  Leg(account=subject_account(subject_id, points.kind), amount=points.minor))))
+
+    def balance(self, tenant_id: uuid.UUID, subject_id: uuid.UUID, kind: str) -> Points:
+        return Points(kind=kind, minor=self.ledger.balance(tenant_id,
+                                                           subject_account(subject_id, kind)))
+
+    def audit(self, tenant_id: uuid.UUID) -> audit.AuditReport:
+        with self.db.read() as conn:
+            return audit.verify(conn, tenant_id)
+
+    # policies ------------------------------------------------------------------------------
+
+    def _expiry(self, tenant_id: uuid.UUID, earned_at: datetime) -> datetime | None:
+        return _expiry_for(self._timezone(tenant_id))(earned_at)
+
+    def _timezone(self, tenant_id: uuid.UUID) -> str:
+        if tenant_id not in self._timezones:
+            with self.db.read() as conn:
+                self._timezones[tenant_id] = tenants.get_tenant_by_id(conn, tenant_id).timezone
+        return self._timezones[tenant_id]
+
+
+@cache
+def _expiry_for(timezone: str) -> Callable[[datetime], datetime]:
+    return default_expiry(timezone)

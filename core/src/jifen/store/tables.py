@@ -1,0 +1,208 @@
+"""SQLAlchemy tables. Every table leads with ``tenant_id``: it is the first column of every primary
+key and of every foreign key, so no row can point into another tenant (JF-ORG-1) and every table
+can be distributed by tenant id (e.g. Citus) when one server is no longer enough.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Amount = BigInteger  # integer minor units; never floats
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite keeps no zone; PostgreSQL has timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused; use aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = UTCDateTime
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+org_units = Table(
+    "org_units",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("parent_id", Uuid, nullable=True),
+    Column("path", Text, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    ForeignKeyConstraint(["tenant_id", "parent_id"], ["org_units.tenant_id", "org_units.id"]),
+    UniqueConstraint("tenant_id", "code"),
+    CheckConstraint("level in ('city','district','street','community','grid')", name="level"),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("org_unit_id", Uuid, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("external_ref", String(200), nullable=True),
+    # JF-SUB-3: keyed hash for lookup, authenticated encryption for recovery; never in clear.
+    Column("national_id_hash", LargeBinary(32), nullable=True),
+    Column("national_id_enc", LargeBinary, nullable=True),
+    Column("phone_hash", LargeBinary(32), nullable=True),
+    Column("phone_enc", LargeBinary, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "org_unit_id"], ["org_units.tenant_id", "org_units.id"]),
+    UniqueConstraint("tenant_id", "code"),
+    Index("ix_subjects_national_id_hash", "tenant_id", "national_id_hash"),
+    Index("ix_subjects_phone_hash", "tenant_id", "phone_hash"),
+)
+
+household_links = Table(
+    "household_links",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("household_id", Uuid, primary_key=True),
+    Column("member_id", Uuid, primary_key=True),
+    Column("role", String(16), nullable=False),
+    ForeignKeyConstraint(["tenant_id", "household_id"], ["subjects.tenant_id", "subjects.id"]),
+    ForeignKeyConstraint(["tenant_id", "member_id"], ["subjects.tenant_id", "subjects.id"]),
+    CheckConstraint("role in ('guardian','child','member')", name="role"),
+    Index("ix_household_links_member", "tenant_id", "member_id"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(200), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("subject_id", Uuid, nullable=True),
+    # A maintained summary of the account's postings (JF-LED-5 re-derives it).
+    Column("balance", Amount, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    UniqueConstraint("tenant_id", "code"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("memo", String(500), nullable=False),
+    Column("meta", JSON, nullable=False),
+    Column("reverses_id", Uuid, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    ForeignKeyConstraint(["tenant_id", "reverses_id"], ["transactions.tenant_id", "transactions.id"]),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+    UniqueConstraint("tenant_id", "seq"),
+    # JF-LED-2: a transaction is reversed at most once.
+    UniqueConstraint("tenant_id", "reverses_id"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("transaction_id", Uuid, nullable=False),
+    Column("account_id", Uuid, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("lot_id", Uuid, nullable=True),
+    ForeignKeyConstraint(["tenant_id", "transaction_id"], ["transactions.tenant_id", "transactions.id"]),
+    ForeignKeyConstraint(["tenant_id", "account_id"], ["accounts.tenant_id", "accounts.id"]),
+    CheckConstraint("amount <> 0", name="nonzero"),
+    Index("ix_postings_tx", "tenant_id", "transaction_id"),
+    Index("ix_postings_account", "tenant_id", "account_id"),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, nullable=False),
+    Column("transaction_id", Uuid, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("amount", Amount, nullable=False),
+    # A maintained summary: amount plus the postings that consumed or restored the lot.
+    Column("remaining", Amount, nullable=False),
+    Column("earned_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=True),
+    ForeignKeyConstraint(["tenant_id", "account_id"], ["accounts.tenant_id", "accounts.id"]),
+    ForeignKeyConstraint(["tenant_id", "transaction_id"], ["transactions.tenant_id", "transactions.id"]),
+    CheckConstraint("remaining >= 0 and remaining <= amount", name="remaining"),
+    Index("ix_lots_open", "tenant_id", "account_id", "expires_at"),
+)
+
+chain_heads = Table(
+    "chain_heads",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+APPEND_ONLY_TABLES: tuple[str, ...] = ("transactions", "postings")
+"""Tables whose rows are never updated or deleted; triggers enforce it in the database."""
