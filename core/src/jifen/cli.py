@@ -97,7 +97,8 @@ def main() -> None:
 
     try:
         make_plugin_manager().hook.register_commands(app=app)
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except JifenError as exc:
         Console(stderr=True).print(str(exc), highlight=False, markup=False)
         sys.exit(2)

@@ -45,8 +45,8 @@ def run_demo(platform: Platform, console: Console) -> None:
     for subject, amount, memo in moral:
         platform.award(tenant.id, subject.id, Points.of("moral", amount),
                        idempotency_key=f"demo:moral:{subject.name}", memo=memo)
-    for subject, amount in [(wu, 1800), (wu_wife, 2500), (li, 900), (wang, 300)]:
-        platform.award(tenant.id, subject.id, Points.of("material", amount),
+    for subject, material in [(wu, 1800), (wu_wife, 2500), (li, 900), (wang, 300)]:
+        platform.award(tenant.id, subject.id, Points.of("material", material),
                        idempotency_key=f"demo:survey:{subject.name}", memo="surveys and quizzes")
     # 武女士 pays 17.40 yuan of a 58.00 yuan bill with 1,740 points (30% cap, 100 points = 1 yuan).
     platform.ledger.post(tenant.id, TransactionRequest(
@@ -74,7 +74,7 @@ def _tenant(platform: Platform):  # type: ignore[no-untyped-def]
         tenant = platform.create_tenant(TenantCreate(code="demo", name="康巴什区 (demo)"))
         for code, name, level, parent in TREE:
             platform.add_org_unit(tenant.id, OrgUnitCreate(
-                code=code, name=name, level=level, parent_code=parent))  # type: ignore[arg-type]
+                code=code, name=name, level=level, parent_code=parent))
         return tenant
 
 

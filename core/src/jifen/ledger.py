@@ -235,6 +235,7 @@ class Ledger:
     def _commit(self, tenant_id: uuid.UUID, pending: list[_Pending]) -> list[TransactionView]:
         for item in pending:
             self._check_rules(item.request)
+        self._open_accounts(tenant_id, pending)
         try:
             with self.db.write() as conn:
                 replies, fresh = self._dedupe(conn, tenant_id, pending)
@@ -345,17 +346,27 @@ class Ledger:
                 t.transactions.c.reverses_id.in_(ids))).first():
             raise AlreadyReversed("the transaction has been reversed already")
 
+    def _account_names(self, pending: list[_Pending]) -> dict[str, AccountName]:
+        return {n.code: n for p in pending
+                for n in (parse_account(leg.account, self.registry) for leg in p.request.legs)}
+
+    def _open_accounts(self, tenant_id: uuid.UUID, pending: list[_Pending]) -> None:
+        """Open accounts on first use, in a short transaction of their own: an empty account is
+        no posting, and creating it apart keeps the posting transaction's locks in one order."""
+        names = self._account_names(pending)
+        with self.db.read() as conn:
+            known = self._select_accounts(conn, tenant_id, sorted(names), lock=False)
+        missing = [name for code, name in names.items() if code not in known]
+        if missing:
+            with self.db.write() as conn:
+                self._create_accounts(conn, tenant_id, missing)
+
     def _lock_accounts(self, conn: Connection, tenant_id: uuid.UUID,
                        pending: list[_Pending]) -> dict[str, _Account]:
-        """Create missing accounts, then lock every account the batch touches, in code order."""
-        names = {n.code: n for p in pending
-                 for n in (parse_account(leg.account, self.registry) for leg in p.request.legs)}
+        """Lock every account the batch touches, in code order (so lockers never deadlock)."""
+        names = self._account_names(pending)
         codes = sorted(names)
         rows = self._select_accounts(conn, tenant_id, codes)
-        missing = [names[c] for c in codes if c not in rows]
-        if missing:
-            self._create_accounts(conn, tenant_id, missing)
-            rows = self._select_accounts(conn, tenant_id, codes)
         result = {}
         for code in codes:
             row = rows[code]
@@ -367,14 +378,14 @@ class Ledger:
         return result
 
     def _select_accounts(self, conn: Connection, tenant_id: uuid.UUID,
-                         codes: list[str]) -> dict[str, Any]:
+                         codes: list[str], *, lock: bool = True) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for start in range(0, len(codes), 500):
             query = (select(t.accounts.c.code, t.accounts.c.id, t.accounts.c.balance)
                      .where(t.accounts.c.tenant_id == tenant_id,
                             t.accounts.c.code.in_(codes[start:start + 500]))
                      .order_by(t.accounts.c.code))
-            if not self.db.is_sqlite:
+            if lock and not self.db.is_sqlite:
                 query = query.with_for_update()
             found.update({row.code: row for row in conn.execute(query)})
         return found

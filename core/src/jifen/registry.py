@@ -43,7 +43,7 @@ def _collect(pm: pluggy.PluginManager, hook_name: str, model: type[T]) -> dict[s
         def register(item: Any, _plugin: str = plugin_name) -> None:
             if not isinstance(item, model):
                 item = model.model_validate(item)
-            name = item.name  # type: ignore[attr-defined]
+            name = item.name
             if name in found:
                 raise PluginError(
                     f"{hook_name}: {name!r} registered by both {origin[name]} and {_plugin}")

@@ -59,7 +59,7 @@ def make_tenant(platform: Platform, code: str | None = None) -> TenantFixture:
                                                  name="测试市 test city"))
     for unit_code, level, parent in DEMO_TREE:
         platform.add_org_unit(tenant.id, OrgUnitCreate(
-            code=unit_code, name=unit_code, level=level, parent_code=parent))  # type: ignore[arg-type]
+            code=unit_code, name=unit_code, level=level, parent_code=parent))
     return TenantFixture(platform, tenant)
 
 

@@ -34,12 +34,12 @@ def scale_of(kind: str) -> int:
 
 def to_minor(value: Any, scale: int) -> int:
     """Convert ``value`` (int, Decimal or decimal string) to integer minor units, exactly, or refuse."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InexactAmount(
             f"amount {value!r} is a {type(value).__name__}; give an integer or a decimal string",
         )
     if isinstance(value, int):
-        return value * 10**scale
+        return int(value * 10**scale)
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:

@@ -12,7 +12,6 @@ from alembic import op
 
 from jifen.store.triggers import drop_append_only, make_append_only
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
