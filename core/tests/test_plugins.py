@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,10 +13,10 @@ import pytest
 
 from jifen import hookimpl, hookspecs
 from jifen.errors import PluginError
-from jifen.model import PointKind
+from jifen.model import PointKind, Points, TransactionView
 from jifen.plugins import DEFAULT_PLUGINS, make_plugin_manager
 from jifen.registry import Registry
-from jifen.testing import registered_plugin
+from jifen.testing import TenantFixture, registered_plugin
 
 HOOKS = [name for name, f in inspect.getmembers(hookspecs, inspect.isfunction)
          if hasattr(f, "jifen_spec")]
@@ -68,3 +69,22 @@ def test_every_hook_has_a_docstring_and_a_docs_entry(repo_root: Path) -> None:
     for name in HOOKS:
         assert (getattr(hookspecs, name).__doc__ or "").strip(), f"{name} has no docstring"
         assert name in headings, f"hook {name} is missing from docs/reference/hooks.md"
+
+
+def test_ledger_transaction_committed_hears_each_commit_once_and_cannot_undo_it(
+        city: TenantFixture) -> None:
+    heard: list[str] = []
+
+    class Listener:
+        @hookimpl
+        def ledger_transaction_committed(self, tenant_id: uuid.UUID,
+                                         transaction: TransactionView) -> None:
+            heard.append(transaction.idempotency_key)
+            raise RuntimeError("a broken plugin")
+
+    p, resident = city.platform, city.resident()
+    with registered_plugin(p.pm, Listener()):
+        p.award(city.id, resident.id, Points.of("moral", 1), idempotency_key="a")
+        p.award(city.id, resident.id, Points.of("moral", 1), idempotency_key="a")  # a retry
+    assert heard == ["a"]
+    assert p.balance(city.id, resident.id, "moral").minor == 10
