@@ -9,6 +9,7 @@ under row locks taken in one fixed order, and can always be re-derived (:mod:`ji
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -21,7 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pluggy
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import BigInteger, Connection, Uuid, and_, bindparam, insert, or_, select, update, values
+from sqlalchemy import column as sa_column
 from sqlalchemy.exc import IntegrityError
 
 from jifen.clock import Clock
@@ -140,6 +142,8 @@ class Ledger:
         self.registry = registry
         self.pm = pm
         self.expiry_policy = expiry_policy
+        self._parse = functools.lru_cache(maxsize=65536)(
+            lambda code: parse_account(code, registry))
 
     # writes ------------------------------------------------------------------------------
 
@@ -195,7 +199,7 @@ class Ledger:
 
     def balance(self, tenant_id: uuid.UUID, account: str) -> int:
         """The balance of an account in minor units (0 for an account never posted to)."""
-        code = parse_account(account, self.registry).code
+        code = self._parse(account).code
         with self.db.read() as conn:
             value = conn.execute(select(t.accounts.c.balance).where(
                 t.accounts.c.tenant_id == tenant_id, t.accounts.c.code == code)).scalar()
@@ -203,7 +207,7 @@ class Ledger:
 
     def lots(self, tenant_id: uuid.UUID, account: str) -> list[LotView]:
         """The lots of an account, soonest-expiring first."""
-        code = parse_account(account, self.registry).code
+        code = self._parse(account).code
         with self.db.read() as conn:
             rows = conn.execute(
                 select(t.lots, t.accounts.c.code.label("account"))
@@ -222,7 +226,7 @@ class Ledger:
 
     def history(self, tenant_id: uuid.UUID, account: str) -> list[TransactionView]:
         """Every transaction that touched an account, in order (JF-DUE-1)."""
-        code = parse_account(account, self.registry).code
+        code = self._parse(account).code
         touched = (select(t.postings.c.transaction_id)
                    .join(t.accounts, and_(t.accounts.c.tenant_id == t.postings.c.tenant_id,
                                           t.accounts.c.id == t.postings.c.account_id))
@@ -235,12 +239,12 @@ class Ledger:
     def _commit(self, tenant_id: uuid.UUID, pending: list[_Pending]) -> list[TransactionView]:
         for item in pending:
             self._check_rules(item.request)
-        self._open_accounts(tenant_id, pending)
         try:
-            with self.db.write() as conn:
-                replies, fresh = self._dedupe(conn, tenant_id, pending)
-                if fresh:
-                    self._apply(conn, tenant_id, fresh)
+            try:
+                replies, fresh = self._write(tenant_id, pending)
+            except _AccountsMissing as missing:
+                self._open_accounts(tenant_id, missing.names)
+                replies, fresh = self._write(tenant_id, pending)
         except IntegrityError as exc:
             raise self._explain_integrity_error(tenant_id, pending, exc) from exc
         views = {}
@@ -256,11 +260,19 @@ class Ledger:
         return [replies.get(p.request.idempotency_key) or views[p.request.idempotency_key]
                 for p in pending]
 
+    def _write(self, tenant_id: uuid.UUID, pending: list[_Pending]
+               ) -> tuple[dict[str, TransactionView], list[_Pending]]:
+        with self.db.write() as conn:
+            replies, fresh = self._dedupe(conn, tenant_id, pending)
+            if fresh:
+                self._apply(conn, tenant_id, fresh)
+        return replies, fresh
+
     def _check_rules(self, request: TransactionRequest) -> None:
         """Static checks: every kind balances (JF-LED-1); moral points never move between
         subjects or into anything but issuance (JF-KIND-3)."""
         sums: dict[str, int] = defaultdict(int)
-        names = [parse_account(leg.account, self.registry) for leg in request.legs]
+        names = [self._parse(leg.account) for leg in request.legs]
         for leg, name in zip(request.legs, names, strict=True):
             if leg.amount == 0:
                 raise InvalidInput("a posting of zero is refused", account=leg.account)
@@ -327,16 +339,10 @@ class Ledger:
         if new_lots:
             conn.execute(insert(t.lots), [_lot_row(tenant_id, lot) for lot in new_lots])
         changed_lots = [lot for lot in lots.values() if lot.touched and not lot.new]
-        if changed_lots:
-            conn.execute(update(t.lots).where(t.lots.c.tenant_id == tenant_id,
-                                              t.lots.c.id == _bind("lot_id"))
-                         .values(remaining=_bind("new_remaining")),
-                         [{"lot_id": lot.id, "new_remaining": lot.remaining}
-                          for lot in changed_lots])
-        conn.execute(update(t.accounts).where(t.accounts.c.tenant_id == tenant_id,
-                                              t.accounts.c.id == _bind("account_id"))
-                     .values(balance=_bind("new_balance")),
-                     [{"account_id": a.id, "new_balance": a.balance} for a in accounts.values()])
+        _bulk_set(conn, t.lots, tenant_id, "remaining",
+                  [(lot.id, lot.remaining) for lot in changed_lots])
+        _bulk_set(conn, t.accounts, tenant_id, "balance",
+                  [(a.id, a.balance) for a in accounts.values()])
 
     def _check_reversals(self, conn: Connection, tenant_id: uuid.UUID,
                          pending: list[_Pending]) -> None:
@@ -348,18 +354,13 @@ class Ledger:
 
     def _account_names(self, pending: list[_Pending]) -> dict[str, AccountName]:
         return {n.code: n for p in pending
-                for n in (parse_account(leg.account, self.registry) for leg in p.request.legs)}
+                for n in (self._parse(leg.account) for leg in p.request.legs)}
 
-    def _open_accounts(self, tenant_id: uuid.UUID, pending: list[_Pending]) -> None:
+    def _open_accounts(self, tenant_id: uuid.UUID, names: list[AccountName]) -> None:
         """Open accounts on first use, in a short transaction of their own: an empty account is
         no posting, and creating it apart keeps the posting transaction's locks in one order."""
-        names = self._account_names(pending)
-        with self.db.read() as conn:
-            known = self._select_accounts(conn, tenant_id, sorted(names), lock=False)
-        missing = [name for code, name in names.items() if code not in known]
-        if missing:
-            with self.db.write() as conn:
-                self._create_accounts(conn, tenant_id, missing)
+        with self.db.write() as conn:
+            self._create_accounts(conn, tenant_id, names)
 
     def _lock_accounts(self, conn: Connection, tenant_id: uuid.UUID,
                        pending: list[_Pending]) -> dict[str, _Account]:
@@ -367,6 +368,8 @@ class Ledger:
         names = self._account_names(pending)
         codes = sorted(names)
         rows = self._select_accounts(conn, tenant_id, codes)
+        if len(rows) < len(codes):
+            raise _AccountsMissing([names[c] for c in codes if c not in rows])
         result = {}
         for code in codes:
             row = rows[code]
@@ -378,14 +381,14 @@ class Ledger:
         return result
 
     def _select_accounts(self, conn: Connection, tenant_id: uuid.UUID,
-                         codes: list[str], *, lock: bool = True) -> dict[str, Any]:
+                         codes: list[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for start in range(0, len(codes), 500):
             query = (select(t.accounts.c.code, t.accounts.c.id, t.accounts.c.balance)
                      .where(t.accounts.c.tenant_id == tenant_id,
                             t.accounts.c.code.in_(codes[start:start + 500]))
                      .order_by(t.accounts.c.code))
-            if lock and not self.db.is_sqlite:
+            if not self.db.is_sqlite:
                 query = query.with_for_update()
             found.update({row.code: row for row in conn.execute(query)})
         return found
@@ -419,7 +422,7 @@ class Ledger:
         pinned = set()
         for p in pending:
             for leg in p.request.legs:
-                name = accounts[parse_account(leg.account, self.registry).code].name
+                name = accounts[self._parse(leg.account).code].name
                 if name.type != "subject" or not self.registry.kind(name.kind).lots:
                     continue
                 if leg.lot_id is not None:
@@ -442,7 +445,7 @@ class Ledger:
         """Apply one transaction to the in-memory accounts and lots; build its rows."""
         tx_id = new_id()
         for leg in item.request.legs:
-            account = accounts[parse_account(leg.account, self.registry).code]
+            account = accounts[self._parse(leg.account).code]
             account.balance += leg.amount
             if account.balance < 0 and not account.negative_allowed:
                 raise InsufficientBalance(
@@ -523,10 +526,31 @@ class Ledger:
 
 # --- helpers -------------------------------------------------------------------------------
 
-def _bind(name: str) -> Any:
-    from sqlalchemy import bindparam
+class _AccountsMissing(Exception):
+    """Raised inside the write transaction when accounts must be opened first (then retried)."""
 
-    return bindparam(name)
+    def __init__(self, names: list[AccountName]) -> None:
+        super().__init__(f"{len(names)} account(s) to open")
+        self.names = names
+
+
+def _bulk_set(conn: Connection, table: Any, tenant_id: uuid.UUID, column: str,
+              rows: list[tuple[uuid.UUID, int]]) -> None:
+    """Set ``column`` of many rows: on PostgreSQL one ``UPDATE … FROM (VALUES …)`` statement per
+    chunk; on SQLite (which has no column aliases for VALUES) an executemany."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(table).where(table.c.tenant_id == tenant_id,
+                                         table.c.id == bindparam("row_id"))
+                     .values({column: bindparam("new_value")}),
+                     [{"row_id": row_id, "new_value": value} for row_id, value in rows])
+        return
+    for start in range(0, len(rows), 1000):
+        data = values(sa_column("id", Uuid), sa_column("value", BigInteger),
+                      name="new_values").data(rows[start:start + 1000])
+        conn.execute(update(table).where(table.c.tenant_id == tenant_id, table.c.id == data.c.id)
+                     .values({column: data.c.value}))
 
 
 def _consume_lots(account: _Account, leg: Leg, lots: dict[uuid.UUID, _Lot],
@@ -590,11 +614,11 @@ def _lot_row(tenant_id: uuid.UUID, lot: _Lot) -> dict[str, Any]:
 
 def _view(tenant_id: uuid.UUID, row: dict[str, Any],
           postings: list[dict[str, Any]]) -> TransactionView:
-    return TransactionView(
+    return TransactionView.model_construct(
         tenant_id=tenant_id, id=row["id"], seq=row["seq"], idempotency_key=row["idempotency_key"],
         memo=row["memo"], metadata=row["meta"], reverses_id=row["reverses_id"],
         created_at=row["created_at"], hash=row["hash"],
-        postings=tuple(PostingView(
+        postings=tuple(PostingView.model_construct(
             id=p["id"], transaction_id=p["transaction_id"],
             account=p["account"], kind=p["kind"],
             amount=p["amount"], lot_id=p["lot_id"]) for p in postings))
