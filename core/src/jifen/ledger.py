@@ -177,6 +177,7 @@ class Ledger:
         nothing when run again.
         """
         posted: list[TransactionView] = []
+        seen: set[uuid.UUID] = set()
         while True:
             with self.db.read() as conn:
                 rows = conn.execute(
@@ -187,8 +188,9 @@ class Ledger:
                     .where(t.lots.c.tenant_id == tenant_id, t.lots.c.remaining > 0,
                            t.lots.c.expires_at <= self.clock.now())
                     .order_by(t.lots.c.expires_at, t.lots.c.id).limit(batch_size)).all()
-            if not rows:
+            if not rows or all(row.id in seen for row in rows):
                 return posted
+            seen.update(row.id for row in rows)
             posted += self.post_many(tenant_id, [TransactionRequest(
                 idempotency_key=f"expire:{row.id}",
                 legs=(Leg(account=row.account, amount=-row.remaining, lot_id=row.id),
