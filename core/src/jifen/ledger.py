@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pluggy
-from sqlalchemy import BigInteger, Connection, Uuid, and_, bindparam, insert, or_, select, update, values
+from sqlalchemy import BigInteger, Connection, Uuid, and_, bindparam, or_, select, update, values
 from sqlalchemy import column as sa_column
 from sqlalchemy.exc import IntegrityError
 
@@ -334,12 +334,9 @@ class Ledger:
         for item in pending:
             self._stage(tenant_id, item, accounts, lots, now)
         self._chain(conn, tenant_id, pending)
-        conn.execute(insert(t.transactions), [p.row for p in pending])
-        conn.execute(insert(t.postings), [{k: v for k, v in row.items() if k != "account"}
-                                          for p in pending for row in p.postings])
-        new_lots = [lot for lot in lots.values() if lot.new]
-        if new_lots:
-            conn.execute(insert(t.lots), [_lot_row(tenant_id, lot) for lot in new_lots])
+        _insert_many(conn, t.transactions, [p.row for p in pending])
+        _insert_many(conn, t.postings, [row for p in pending for row in p.postings])
+        _insert_many(conn, t.lots, [_lot_row(tenant_id, lot) for lot in lots.values() if lot.new])
         changed_lots = [lot for lot in lots.values() if lot.touched and not lot.new]
         _bulk_set(conn, t.lots, tenant_id, "remaining",
                   [(lot.id, lot.remaining) for lot in changed_lots])
@@ -534,6 +531,24 @@ class _AccountsMissing(Exception):
     def __init__(self, names: list[AccountName]) -> None:
         super().__init__(f"{len(names)} account(s) to open")
         self.names = names
+
+
+def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows with the driver's ``executemany``, each value converted by its column type's
+    own bind processor (exactly what SQLAlchemy Core would send, without its per-row overhead)."""
+    if not rows:
+        return
+    columns = [c for c in table.columns if c.name in rows[0]]
+    dialect = conn.dialect
+    processors = [c.type._cached_bind_processor(dialect) for c in columns]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
+           f"VALUES ({', '.join(mark for _ in columns)})")
+    names = [c.name for c in columns]
+    conn.exec_driver_sql(sql, [
+        tuple(proc(row[name]) if proc else row[name]
+              for name, proc in zip(names, processors, strict=True))
+        for row in rows])
 
 
 def _bulk_set(conn: Connection, table: Any, tenant_id: uuid.UUID, column: str,
