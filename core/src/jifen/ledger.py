@@ -388,7 +388,7 @@ class Ledger:
                             t.accounts.c.code.in_(codes[start:start + 500]))
                      .order_by(t.accounts.c.code))
             if not self.db.is_sqlite:
-                query = query.with_for_update()
+                query = query.with_for_update(key_share=True)
             found.update({row.code: row for row in conn.execute(query)})
         return found
 
@@ -434,7 +434,7 @@ class Ledger:
             and_(t.lots.c.account_id.in_(debited), t.lots.c.remaining > 0),
             t.lots.c.id.in_(pinned))).order_by(t.lots.c.id))
         if not self.db.is_sqlite:
-            query = query.with_for_update()
+            query = query.with_for_update(key_share=True)
         return {row.id: _Lot(row.id, row.account_id, row.kind, int(row.amount),
                              int(row.remaining), row.earned_at, row.expires_at)
                 for row in conn.execute(query)}
