@@ -6,9 +6,12 @@ Every write carries a fixed idempotency key, so running the demo again posts not
 
 from __future__ import annotations
 
+import uuid
+
 from rich.console import Console
 from rich.table import Table
 
+from jifen import subjects
 from jifen.errors import NotFound
 from jifen.ledger import subject_account, system_account
 from jifen.model import (
@@ -18,6 +21,7 @@ from jifen.model import (
     Points,
     Subject,
     SubjectCreate,
+    Tenant,
     TenantCreate,
     TransactionRequest,
 )
@@ -67,7 +71,7 @@ def run_demo(platform: Platform, console: Console) -> None:
                   f"{'verified' if report.ok else 'PROBLEMS: ' + str(report.problems)}")
 
 
-def _tenant(platform: Platform):  # type: ignore[no-untyped-def]
+def _tenant(platform: Platform) -> Tenant:
     try:
         return platform.tenant("demo")
     except NotFound:
@@ -78,43 +82,27 @@ def _tenant(platform: Platform):  # type: ignore[no-untyped-def]
         return tenant
 
 
-def _residents(platform: Platform, tenant_id):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from jifen.store import tables as t
-
-    people = []
-    for name, grid in RESIDENTS:
-        with platform.db.read() as conn:
-            row = conn.execute(select(t.subjects.c.id).where(
-                t.subjects.c.tenant_id == tenant_id, t.subjects.c.external_ref == f"demo:{name}")
-            ).scalar()
-        if row is None:
-            person = platform.create_subject(tenant_id, SubjectCreate(
-                type="resident", name=name, org_unit_code=grid, external_ref=f"demo:{name}"))
-        else:
-            from jifen import subjects
-
-            with platform.db.read() as conn:
-                person = subjects.get_subject(conn, tenant_id, row)
-        people.append(person)
-    return people
-
-
-def _household(platform: Platform, tenant_id, people: list[Subject]) -> Subject:  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from jifen import subjects
-    from jifen.store import tables as t
-
+def _subject(platform: Platform, tenant_id: uuid.UUID, request: SubjectCreate) -> Subject:
+    """The subject the demo made earlier under the same external reference, or a new one."""
+    assert request.external_ref is not None
     with platform.db.read() as conn:
-        row = conn.execute(select(t.subjects.c.id).where(
-            t.subjects.c.tenant_id == tenant_id, t.subjects.c.external_ref == "demo:household-wu")
-        ).scalar()
-        if row is not None:
-            return subjects.get_subject(conn, tenant_id, row)
-    household = platform.create_subject(tenant_id, SubjectCreate(
+        existing = subjects.find_by_external_ref(conn, tenant_id, request.external_ref)
+    return existing or platform.create_subject(tenant_id, request)
+
+
+def _residents(platform: Platform, tenant_id: uuid.UUID) -> list[Subject]:
+    return [_subject(platform, tenant_id, SubjectCreate(
+        type="resident", name=name, org_unit_code=grid, external_ref=f"demo:{name}"))
+        for name, grid in RESIDENTS]
+
+
+def _household(platform: Platform, tenant_id: uuid.UUID, people: list[Subject]) -> Subject:
+    household = _subject(platform, tenant_id, SubjectCreate(
         type="household", name="武家", org_unit_code="binhe-01", external_ref="demo:household-wu"))
-    platform.link_household(tenant_id, household.id, people[0].id, LinkRole.guardian)
-    platform.link_household(tenant_id, household.id, people[1].id, LinkRole.guardian)
+    with platform.db.read() as conn:
+        linked = {link.member_id for link in subjects.household_members(conn, tenant_id,
+                                                                         household.id)}
+    for guardian in people[:2]:
+        if guardian.id not in linked:
+            platform.link_household(tenant_id, household.id, guardian.id, LinkRole.guardian)
     return household

@@ -58,6 +58,13 @@ def get_subject(conn: Connection, tenant_id: uuid.UUID, subject_id: uuid.UUID) -
     return Subject.model_validate(dict(row))
 
 
+def find_by_external_ref(conn: Connection, tenant_id: uuid.UUID, ref: str) -> Subject | None:
+    """The subject an outside system (or the demo) knows by ``ref``, if any."""
+    row = conn.execute(select(*_SUBJECT_COLUMNS).where(
+        t.subjects.c.tenant_id == tenant_id, t.subjects.c.external_ref == ref)).mappings().first()
+    return Subject.model_validate(dict(row)) if row else None
+
+
 def find_by_national_id(conn: Connection, keys: TenantKeys, tenant_id: uuid.UUID,
                         national_id: str) -> Subject | None:
     row = conn.execute(select(*_SUBJECT_COLUMNS).where(
