@@ -593,14 +593,15 @@ def is_working_day(config: TenantConfig, day: date) -> bool:
     return day.weekday() < 5
 
 
-def add_working_days(config: TenantConfig, start: date, n: int) -> date:
+def add_working_days(config: TenantConfig | Calendar, start: date, n: int) -> date:
     """The date ``n`` working days after ``start`` (``start`` itself not counted; n < 0 goes back).
 
     E.g. a notice published on a Friday with 5 working days ends on the following Friday, later if
     holidays fall in between (JF-EARN-3). ``n == 0`` returns ``start``.
     """
-    holidays = frozenset(config.calendar.holidays)
-    extra = frozenset(config.calendar.extra_workdays)
+    calendar = config if isinstance(config, Calendar) else config.calendar
+    holidays = frozenset(calendar.holidays)
+    extra = frozenset(calendar.extra_workdays)
     step = timedelta(days=1 if n >= 0 else -1)
     remaining = abs(n)
     day = start

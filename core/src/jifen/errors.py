@@ -119,3 +119,78 @@ class AppendOnly(Conflict):
     """An attempt to update or delete an append-only record (JF-LED-2, JF-DUE-5)."""
 
     code = "ledger.append_only"
+
+
+class Forbidden(JifenError):
+    """The actor may not do this: a missing role, or a role that does not cover the subject's
+    org unit (JF-PRIV-1)."""
+
+    code = "access.forbidden"
+    http_status = 403
+
+
+class CatalogueVersionChanged(Conflict):
+    """A published catalogue version would change; publish a new version instead (JF-CAT-3)."""
+
+    code = "catalogue.version_changed"
+
+
+class CatalogueNotAhead(InvalidInput):
+    """A new catalogue version would take effect before it is published (JF-CAT-6)."""
+
+    code = "catalogue.not_published_ahead"
+
+
+class NotInCatalogue(InvalidInput):
+    """No version of the item was in force on the date of the deed (JF-CAT-1, JF-CAT-3)."""
+
+    code = "claim.not_in_catalogue"
+
+
+class InvalidAmount(InvalidInput):
+    """The amount or number of units does not fit the catalogue item (JF-CAT-1)."""
+
+    code = "claim.invalid_amount"
+
+
+class InvalidEvidence(InvalidInput):
+    """Evidence is missing where the item requires it, or a plugin refused it."""
+
+    code = "claim.invalid_evidence"
+
+
+class DuplicateDeed(Conflict):
+    """The same deed (item, subject, evidence, date) is already claimed or awarded (JF-EARN-5)."""
+
+    code = "claim.duplicate_deed"
+
+
+class InvalidTransition(Conflict):
+    """The claim (or objection, or appeal) is not in a state that allows this step (JF-EARN-1)."""
+
+    code = "claim.invalid_transition"
+
+
+class SelfReview(Forbidden):
+    """A reviewer may not decide on their own or their household's claim, nor review their own
+    decision (JF-EARN-4, JF-DUE-2)."""
+
+    code = "claim.self_review"
+
+
+class ReasonRequired(InvalidInput):
+    """Rejections and decisions on objections and appeals give their reasons (JF-EARN-2)."""
+
+    code = "claim.reason_required"
+
+
+class NoticeClosed(Conflict):
+    """The public notice has ended: no more objections, and the list is no longer public (JF-DUE-7)."""
+
+    code = "notice.ended"
+
+
+class AppealWindowClosed(Conflict):
+    """The appeal window has passed (JF-DUE-3)."""
+
+    code = "appeal.window_closed"

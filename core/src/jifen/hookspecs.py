@@ -8,7 +8,7 @@ contribution; the core validates each contribution and records which plugin gave
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -16,7 +16,9 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
+    from jifen.config import CatalogueItem
     from jifen.model import AccountType, PointKind, SubjectType, TransactionView
+    from jifen.model.claims import Claim
 
 hookspec = pluggy.HookspecMarker("jifen")
 
@@ -83,4 +85,52 @@ def ledger_transaction_committed(tenant_id: uuid.UUID, transaction: TransactionV
     Args:
         tenant_id: the tenant the transaction belongs to.
         transaction: the committed transaction with its postings.
+    """
+
+
+@hookspec
+def register_catalogue_items(register: Callable[[CatalogueItem], None]) -> None:
+    """Contribute catalogue items that a plugin's earning source needs (JF-CAT-1).
+
+    Called by `jifen tenant apply` for every tenant file applied. Call
+    ``register(CatalogueItem(...))`` for each item. An item joins the tenant's catalogue unless
+    the tenant file defines an item with the same code (the city's own definition wins); it is
+    published, versioned and approved with the rest of the file (JF-CAT-3, JF-CAT-6), and the
+    catalogue records which plugin contributed it.
+
+    Args:
+        register: callback taking a [`CatalogueItem`][jifen.config.CatalogueItem].
+    """
+
+
+@hookspec
+def check_claim_evidence(tenant_id: uuid.UUID, item: CatalogueItem,
+                         evidence: Mapping[str, str]) -> str | None:
+    """Check the evidence of a claim before it is accepted.
+
+    Called for every claim submitted, after the core's own checks (evidence present where the
+    item requires it). Every implementation is called; return ``None`` to accept, or a message
+    saying what is wrong. Any message refuses the claim with `claim.invalid_evidence` and nothing
+    is written.
+
+    Args:
+        tenant_id: the tenant of the claim.
+        item: the catalogue item version in force on the date of the deed.
+        evidence: the claim's evidence references (name → value).
+    """
+
+
+@hookspec
+def claim_finalised(tenant_id: uuid.UUID, claim: Claim, transaction: TransactionView) -> None:
+    """React to an award or deduction that has become final and posted to the ledger.
+
+    Called after the database transaction that made the claim final has committed (at the end
+    of its notice, at approval when the item needs no notice, or at submission for auto-awarded
+    items). An exception raised here is logged and undoes nothing; do durable work idempotently,
+    keyed by ``claim.id``.
+
+    Args:
+        tenant_id: the tenant of the claim.
+        claim: the claim, in state ``final``.
+        transaction: the ledger transaction that posted it.
     """

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pluggy
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 GENESIS_HASH = "0" * 64
 ExpiryPolicy = Callable[[uuid.UUID, datetime], datetime | None]
 """Given a tenant and the time a lot is earned, the lot's expiry (``None``: never)."""
+_T = TypeVar("_T")
 
 
 # --- account codes -------------------------------------------------------------------------
@@ -154,20 +155,33 @@ class Ledger:
     def post_many(self, tenant_id: uuid.UUID,
                   requests: Sequence[TransactionRequest]) -> list[TransactionView]:
         """Post several transactions atomically: all of them, or (on any error) none."""
-        return self._commit(tenant_id, [_Pending(r, body_hash(r)) for r in requests])
+        return self.run(tenant_id, lambda _conn, post: post(requests))
+
+    def run(self, tenant_id: uuid.UUID, work: Callable[[Connection, Poster], _T]) -> _T:
+        """Run ``work(conn, post)`` in one database transaction with the ledger.
+
+        ``post(requests)`` posts inside that transaction, so a caller's own state change (a
+        claim becoming final, say) commits together with its postings or not at all. ``work``
+        may run twice: when a posting needs accounts that do not exist yet, the transaction
+        is rolled back, the accounts are opened, and ``work`` runs again; so it must have no
+        effect outside ``conn``. The ``ledger_transaction_committed`` hook fires after commit.
+        """
+        try:
+            try:
+                result, fresh = self._attempt(tenant_id, work)
+            except _AccountsMissing as missing:
+                self._open_accounts(tenant_id, missing.names)
+                result, fresh = self._attempt(tenant_id, work)
+        except IntegrityError as exc:
+            raise self._explain_integrity_error(exc) from exc
+        self._announce(tenant_id, fresh)
+        return result
 
     def reverse(self, tenant_id: uuid.UUID, transaction_id: uuid.UUID, idempotency_key: str,
                 reason: str) -> TransactionView:
         """Post the reversal of a transaction: every posting negated, on the same lots (JF-LED-2)."""
-        original = self.transaction(tenant_id, transaction_id)
-        if original.reverses_id is not None:
-            raise InvalidInput("a reversal is not itself reversed; post a new transaction")
-        legs = tuple(Leg(account=p.account, amount=-p.amount, lot_id=p.lot_id)
-                     for p in original.postings)
-        request = TransactionRequest(
-            idempotency_key=idempotency_key, legs=legs, memo=f"reversal: {reason}"[:500],
-            metadata={"reverses": str(transaction_id), "reason": reason[:200]})
-        return self._commit(tenant_id, [_Pending(request, body_hash(request), transaction_id)])[0]
+        return self.run(tenant_id, lambda _conn, post: post.reverse(
+            transaction_id, idempotency_key, reason))
 
     def expire(self, tenant_id: uuid.UUID, *, batch_size: int = 1000) -> list[TransactionView]:
         """Move what remains of every lot expired by now to the expiry account (JF-EXP-1).
@@ -238,37 +252,34 @@ class Ledger:
 
     # the write path ----------------------------------------------------------------------
 
-    def _commit(self, tenant_id: uuid.UUID, pending: list[_Pending]) -> list[TransactionView]:
+    def _attempt(self, tenant_id: uuid.UUID, work: Callable[[Connection, Poster], _T]
+                 ) -> tuple[_T, list[TransactionView]]:
+        with self.db.write() as conn:
+            poster = Poster(self, conn, tenant_id)
+            result = work(conn, poster)
+        return result, poster.fresh
+
+    def _post_in(self, conn: Connection, tenant_id: uuid.UUID, pending: list[_Pending],
+                 fresh: list[TransactionView] | None = None) -> list[TransactionView]:
         for item in pending:
             self._check_rules(item.request)
-        try:
-            try:
-                replies, fresh = self._write(tenant_id, pending)
-            except _AccountsMissing as missing:
-                self._open_accounts(tenant_id, missing.names)
-                replies, fresh = self._write(tenant_id, pending)
-        except IntegrityError as exc:
-            raise self._explain_integrity_error(tenant_id, pending, exc) from exc
-        views = {}
-        for item in fresh:
-            views[item.request.idempotency_key] = _view(tenant_id, item.row, item.postings)
-        if fresh and self.pm.hook.ledger_transaction_committed.get_hookimpls():
-            for view in views.values():
-                try:
-                    self.pm.hook.ledger_transaction_committed(tenant_id=tenant_id,
-                                                              transaction=view)
-                except Exception:  # a plugin's failure must not undo a committed posting
-                    log.exception("ledger_transaction_committed hook failed")
+        replies, new = self._dedupe(conn, tenant_id, pending)
+        if new:
+            self._apply(conn, tenant_id, new)
+        views = {p.request.idempotency_key: _view(tenant_id, p.row, p.postings) for p in new}
+        if fresh is not None:
+            fresh.extend(views.values())
         return [replies.get(p.request.idempotency_key) or views[p.request.idempotency_key]
                 for p in pending]
 
-    def _write(self, tenant_id: uuid.UUID, pending: list[_Pending]
-               ) -> tuple[dict[str, TransactionView], list[_Pending]]:
-        with self.db.write() as conn:
-            replies, fresh = self._dedupe(conn, tenant_id, pending)
-            if fresh:
-                self._apply(conn, tenant_id, fresh)
-        return replies, fresh
+    def _announce(self, tenant_id: uuid.UUID, fresh: list[TransactionView]) -> None:
+        if not fresh or not self.pm.hook.ledger_transaction_committed.get_hookimpls():
+            return
+        for view in fresh:
+            try:
+                self.pm.hook.ledger_transaction_committed(tenant_id=tenant_id, transaction=view)
+            except Exception:  # a plugin's failure must not undo a committed posting
+                log.exception("ledger_transaction_committed hook failed")
 
     def _check_rules(self, request: TransactionRequest) -> None:
         """Static checks: every kind balances (JF-LED-1); moral points never move between
@@ -507,20 +518,46 @@ class Ledger:
         conn.execute(update(t.chain_heads).where(t.chain_heads.c.tenant_id == tenant_id)
                      .values(seq=seq, hash=prev))
 
-    def _explain_integrity_error(self, tenant_id: uuid.UUID, pending: list[_Pending],
-                                 exc: IntegrityError) -> Exception:
+    @staticmethod
+    def _explain_integrity_error(exc: IntegrityError) -> Exception:
         """Turn a lost race into the error the caller would have got a moment later."""
         text = str(exc.orig).lower()
         if "reverses_id" in text:
             return AlreadyReversed("the transaction has been reversed already")
-        if "idempotency_key" in text:
-            with self.db.read() as conn:
-                replies, _ = self._dedupe(conn, tenant_id, pending)
-            if replies:
-                return IdempotencyConflict(
-                    "a concurrent request with the same idempotency key won; retry to get its "
-                    "result")
+        if "transactions" in text and "idempotency_key" in text:
+            return IdempotencyConflict(
+                "a concurrent request with the same idempotency key won; retry to get its result")
         return exc
+
+
+class Poster:
+    """Posts inside the database transaction of a :meth:`Ledger.run` ``work`` function."""
+
+    def __init__(self, ledger: Ledger, conn: Connection, tenant_id: uuid.UUID) -> None:
+        self._ledger, self._conn, self._tenant_id = ledger, conn, tenant_id
+        self.fresh: list[TransactionView] = []
+
+    def __call__(self, requests: Sequence[TransactionRequest]) -> list[TransactionView]:
+        """Post ``requests``; a retried idempotency key answers with its first result."""
+        pending = [_Pending(r, body_hash(r)) for r in requests]
+        return self._ledger._post_in(self._conn, self._tenant_id, pending, self.fresh)
+
+    def reverse(self, transaction_id: uuid.UUID, idempotency_key: str,
+                reason: str) -> TransactionView:
+        """Post the reversal of a transaction: every posting negated, on the same lots."""
+        views = _load_views(self._conn, self._tenant_id, [t.transactions.c.id == transaction_id])
+        if not views:
+            raise NotFound("no such transaction in this tenant", transaction=str(transaction_id))
+        original = views[0]
+        if original.reverses_id is not None:
+            raise InvalidInput("a reversal is not itself reversed; post a new transaction")
+        legs = tuple(Leg(account=p.account, amount=-p.amount, lot_id=p.lot_id)
+                     for p in original.postings)
+        request = TransactionRequest(
+            idempotency_key=idempotency_key, legs=legs, memo=f"reversal: {reason}"[:500],
+            metadata={"reverses": str(transaction_id), "reason": reason[:200]})
+        pending = [_Pending(request, body_hash(request), transaction_id)]
+        return self._ledger._post_in(self._conn, self._tenant_id, pending, self.fresh)[0]
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -10,11 +10,14 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 
 import pluggy
 
-from jifen import audit, subjects, tenants
+from jifen import audit, audit_log, configure, roles, subjects, tenants
+from jifen.claims import Claims
 from jifen.clock import Clock, SystemClock
+from jifen.config import TenantConfig, load_config
 from jifen.keys import TenantKeys, load_master_key
 from jifen.ledger import Ledger, default_expiry, subject_account, system_account
 from jifen.model import (
@@ -31,6 +34,7 @@ from jifen.model import (
     TransactionRequest,
     TransactionView,
 )
+from jifen.model.claims import AuditEntry
 from jifen.plugins import make_plugin_manager
 from jifen.registry import Registry
 from jifen.store import Database
@@ -46,6 +50,7 @@ class Platform:
         self._master_key = master_key
         self._timezones: dict[uuid.UUID, str] = {}
         self.ledger = Ledger(db, self.clock, self.registry, self.pm, self._expiry)
+        self.claims = Claims(db, self.clock, self.ledger, self.registry, self.pm)
 
     # tenants and org tree ------------------------------------------------------------------
 
@@ -60,6 +65,35 @@ class Platform:
     def add_org_unit(self, tenant_id: uuid.UUID, request: OrgUnitCreate) -> OrgUnit:
         with self.db.write() as conn:
             return tenants.add_org_unit(conn, tenant_id, request)
+
+    def apply_config(self, config: TenantConfig | str | Path, *, approved_by: str
+                     ) -> configure.ApplyResult:
+        """Create or update a tenant from its file (``jifen tenant apply``): all or nothing."""
+        source = "inline"
+        if not isinstance(config, TenantConfig):
+            source, config = Path(config).name, load_config(config)
+        with self.db.write() as conn:
+            return configure.apply_config(conn, self.clock, self.registry, config,
+                                          approved_by=approved_by, source=source)
+
+    def policy(self, tenant_id: uuid.UUID) -> configure.Policy:
+        with self.db.read() as conn:
+            return configure.policy(conn, tenant_id)
+
+    def grant_role(self, tenant_id: uuid.UUID, subject_id: uuid.UUID, role: str,
+                   org_code: str) -> None:
+        """Give a subject a role at an org unit (it covers the units below) (JF-PRIV-1)."""
+        with self.db.write() as conn:
+            roles.grant(conn, tenant_id, subject_id, role, org_code)
+            audit_log.record(conn, tenant_id, self.clock.now(), None, "role.granted", "subject",
+                             subject_id, "", {"role": role, "org_unit": org_code},
+                             actor="operator")
+
+    def audit_log(self, tenant_id: uuid.UUID, *, entity_id: uuid.UUID | None = None,
+                  action: str | None = None) -> list[AuditEntry]:
+        """The administrative audit log (JF-DUE-5), oldest first."""
+        with self.db.read() as conn:
+            return audit_log.entries(conn, tenant_id, entity_id=entity_id, action=action)
 
     # subjects ------------------------------------------------------------------------------
 

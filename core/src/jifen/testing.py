@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +14,7 @@ from typing import Any
 import pluggy
 
 from jifen.clock import MovableClock
+from jifen.config import TenantConfig
 from jifen.model import OrgUnitCreate, Subject, SubjectCreate, Tenant, TenantCreate
 from jifen.platform import Platform
 from jifen.store import Database
@@ -72,3 +73,64 @@ def registered_plugin(pm: pluggy.PluginManager, plugin: object,
         yield plugin
     finally:
         pm.unregister(plugin)
+
+
+#: A small catalogue for tests: per-unit, range, fixed, auto-awarded, a deduction, material.
+TEST_CATALOGUE: tuple[dict[str, Any], ...] = (
+    {"code": "volunteer.hour", "name": "志愿服务", "category": "volunteering", "kind": "moral",
+     "per_unit": "1", "unit": "hour", "max_units": 2, "evidence_required": True,
+     "review_level": "community", "caps": {"per_month": "10"}, "valid_from": "2024-01-01"},
+    {"code": "good.deed", "name": "好人好事", "category": "good_deed", "kind": "moral",
+     "min": "2", "max": "100", "evidence_required": True, "review_level": "community",
+     "valid_from": "2024-01-01"},
+    {"code": "blood.donation", "name": "无偿献血", "category": "blood", "kind": "moral",
+     "amount": "5", "evidence_required": True, "review_level": "street", "auto_award": True,
+     "notice_required": False, "valid_from": "2024-01-01"},
+    {"code": "litter", "name": "乱扔垃圾", "category": "civility", "kind": "moral",
+     "amount": "-2", "basis": "《城市市容和环境卫生管理条例》第三十二条", "max_deduction": "2",
+     "evidence_required": True, "review_level": "community", "valid_from": "2024-01-01"},
+    {"code": "survey", "name": "问卷调查", "category": "engagement", "kind": "material",
+     "amount": "50", "evidence_required": False, "review_level": "community",
+     "auto_award": True, "notice_required": False, "caps": {"per_day": "100"},
+     "valid_from": "2024-01-01"},
+)
+
+
+def make_config(code: str, catalogue: Sequence[dict[str, Any]] = TEST_CATALOGUE,
+                **extra: Any) -> TenantConfig:
+    """A tenant file (as a model) with the test tree city → … → grid-1, grid-2."""
+    grids = [{"code": "grid-1", "name": "第一网格", "level": "grid"},
+             {"code": "grid-2", "name": "第二网格", "level": "grid"}]
+    org = {"code": "city", "name": "测试市", "level": "city", "children": [
+        {"code": "district", "name": "测试区", "level": "district", "children": [
+            {"code": "street", "name": "测试街道", "level": "street", "children": [
+                {"code": "community", "name": "测试社区", "level": "community",
+                 "children": grids}]}]}]}
+    return TenantConfig.model_validate({"code": code, "name": "测试市 test city", "org": org,
+                                        "catalogue": list(catalogue), **extra})
+
+
+@dataclass
+class ClaimsCity(TenantFixture):
+    """A configured tenant with two reviewers (community level and street level)."""
+
+    reviewer: Subject | None = None
+    street_reviewer: Subject | None = None
+
+    @property
+    def reviewer_id(self) -> uuid.UUID:
+        assert self.reviewer is not None
+        return self.reviewer.id
+
+
+def make_claims_city(platform: Platform, config: TenantConfig | None = None) -> ClaimsCity:
+    """Apply a test tenant file and grant the reviewer roles."""
+    config = config or make_config(f"t-{uuid.uuid4().hex[:12]}")
+    result = platform.apply_config(config, approved_by="监督委员会 test approval")
+    city = ClaimsCity(platform, result.tenant)
+    city.reviewer = city.resident("审核员甲", grid="grid-2")
+    city.street_reviewer = city.resident("审核员乙", grid="grid-2")
+    platform.grant_role(city.id, city.reviewer.id, "reviewer", "community")
+    platform.grant_role(city.id, city.street_reviewer.id, "reviewer", "street")
+    city.residents.clear()
+    return city

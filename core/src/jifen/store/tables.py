@@ -13,9 +13,11 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKeyConstraint,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -204,5 +206,168 @@ chain_heads = Table(
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
 )
 
-APPEND_ONLY_TABLES: tuple[str, ...] = ("transactions", "postings")
+# --- configuration and catalogue (JF-ORG-3, JF-CAT-3, JF-CAT-6) ------------------------------
+
+tenant_configs = Table(
+    "tenant_configs",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", Timestamp, nullable=False),
+    Column("approved_by", String(200), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("config", JSON, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+catalogue_items = Table(
+    "catalogue_items",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("category", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("published_at", Timestamp, nullable=False),
+    Column("config_version", Integer, nullable=False),
+    Column("contributed_by", String(200), nullable=False),
+    ForeignKeyConstraint(["tenant_id", "config_version"],
+                         ["tenant_configs.tenant_id", "tenant_configs.version"]),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("subject_id", Uuid, primary_key=True),
+    Column("role", String(32), primary_key=True),
+    Column("org_unit_id", Uuid, primary_key=True),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    ForeignKeyConstraint(["tenant_id", "org_unit_id"], ["org_units.tenant_id", "org_units.id"]),
+)
+
+# --- claims, notices, objections, appeals (JF-EARN-*, JF-DUE-*) ------------------------------
+
+notice_batches = Table(
+    "notice_batches",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("org_unit_id", Uuid, nullable=False),
+    Column("published_by", Uuid, nullable=False),
+    Column("published_at", Timestamp, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("closed_at", Timestamp, nullable=True),
+    ForeignKeyConstraint(["tenant_id", "org_unit_id"], ["org_units.tenant_id", "org_units.id"]),
+)
+
+CLAIM_STATES = ("submitted", "approved", "rejected", "in_notice", "objected", "final",
+                "withdrawn", "reversed")
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("item_code", String(64), nullable=False),
+    Column("item_version", Date, nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("deed_date", Date, nullable=False),
+    Column("units", Integer, nullable=True),
+    Column("requested", Amount, nullable=True),
+    Column("amount", Amount, nullable=True),
+    Column("evidence", JSON, nullable=False),
+    Column("evidence_fingerprint", String(64), nullable=False),
+    # JF-EARN-5: set while the claim can still lead to an award; NULL once rejected/withdrawn.
+    Column("deed_key", String(64), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("submitted_by", Uuid, nullable=True),
+    Column("submitted_at", Timestamp, nullable=False),
+    Column("reviewed_by", Uuid, nullable=True),
+    Column("reviewed_at", Timestamp, nullable=True),
+    Column("cap_note", String(200), nullable=True),
+    Column("reason", String(500), nullable=True),
+    Column("notice_batch_id", Uuid, nullable=True),
+    Column("notice_ends_on", Date, nullable=True),
+    Column("transaction_id", Uuid, nullable=True),
+    Column("decided_at", Timestamp, nullable=True),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    ForeignKeyConstraint(["tenant_id", "item_code", "item_version"],
+                         ["catalogue_items.tenant_id", "catalogue_items.code",
+                          "catalogue_items.valid_from"]),
+    ForeignKeyConstraint(["tenant_id", "notice_batch_id"],
+                         ["notice_batches.tenant_id", "notice_batches.id"]),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+    UniqueConstraint("tenant_id", "deed_key"),
+    CheckConstraint("state in ('submitted','approved','rejected','in_notice','objected','final',"
+                    "'withdrawn','reversed')", name="state"),
+    Index("ix_claims_subject", "tenant_id", "subject_id", "deed_date"),
+    Index("ix_claims_state", "tenant_id", "state", "notice_ends_on"),
+    Index("ix_claims_batch", "tenant_id", "notice_batch_id"),
+)
+
+objections = Table(
+    "objections",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("claim_id", Uuid, nullable=False),
+    Column("raised_by", Uuid, nullable=True),
+    Column("raised_at", Timestamp, nullable=False),
+    Column("grounds", String(1000), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", Uuid, nullable=True),
+    Column("decided_at", Timestamp, nullable=True),
+    Column("decision_reason", String(1000), nullable=True),
+    ForeignKeyConstraint(["tenant_id", "claim_id"], ["claims.tenant_id", "claims.id"]),
+    CheckConstraint("state in ('open','upheld','dismissed')", name="state"),
+    Index("ix_objections_claim", "tenant_id", "claim_id"),
+)
+
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("claim_id", Uuid, nullable=False),
+    Column("filed_by", Uuid, nullable=False),
+    Column("filed_at", Timestamp, nullable=False),
+    Column("grounds", String(1000), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", Uuid, nullable=True),
+    Column("decided_at", Timestamp, nullable=True),
+    Column("decision_reason", String(1000), nullable=True),
+    ForeignKeyConstraint(["tenant_id", "claim_id"], ["claims.tenant_id", "claims.id"]),
+    CheckConstraint("state in ('open','upheld','dismissed')", name="state"),
+    Index("ix_appeals_claim", "tenant_id", "claim_id"),
+)
+
+# --- the administrative audit log (JF-DUE-5, JF-EARN-2) ---------------------------------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),  # UUIDv7: ordered by time of writing
+    Column("at", Timestamp, nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", Uuid, nullable=True),
+    Column("reason", String(1000), nullable=False),
+    Column("data", JSON, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    Index("ix_audit_log_entity", "tenant_id", "entity_id"),
+)
+
+APPEND_ONLY_TABLES: tuple[str, ...] = ("transactions", "postings", "audit_log", "catalogue_items",
+                                       "tenant_configs")
 """Tables whose rows are never updated or deleted; triggers enforce it in the database."""
