@@ -33,3 +33,30 @@ def test_errors_print_their_code_and_exit_2(tmp_path: Path) -> None:
     result = jifen("audit", "verify", "--tenant", "nowhere", cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert result.stderr.strip() == "error[not_found]: no tenant 'nowhere'"
+
+
+def test_tenant_apply_creates_then_finds_nothing_to_change(tmp_path: Path, repo_root: Path) -> None:
+    env = {"JIFEN_DATABASE_URL": f"sqlite:///{tmp_path / 'city.db'}", "COLUMNS": "200"}
+    example = str(repo_root / "examples" / "kangbashi.yaml")
+    first = jifen("tenant", "apply", example, "--approved-by", "监督委员会", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "tenant ordos created: configuration version 1" in first.stdout
+    again = jifen("tenant", "apply", example, "--approved-by", "监督委员会", cwd=tmp_path, env=env)
+    assert "unchanged (configuration version 1)" in again.stdout
+    closed = jifen("notices", "close", "--tenant", "ordos", cwd=tmp_path, env=env)
+    assert closed.returncode == 0 and "finalised 0 claim(s)" in closed.stdout
+
+
+def test_tenant_apply_reports_file_line_and_field_and_applies_nothing(tmp_path: Path,
+                                                                    repo_root: Path) -> None:
+    env = {"JIFEN_DATABASE_URL": f"sqlite:///{tmp_path / 'city.db'}"}
+    text = (repo_root / "examples" / "kangbashi.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "city.yaml"
+    broken.write_text(text.replace("notice_working_days: 5", "notice_working_days: -1"),
+                      encoding="utf-8")
+    result = jifen("tenant", "apply", str(broken), "--approved-by", "x", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error[config.invalid]: city.yaml:")
+    assert "settings.notice_working_days" in result.stderr
+    listed = jifen("audit", "verify", "--tenant", "ordos", cwd=tmp_path, env=env)
+    assert listed.stderr.strip() == "error[not_found]: no tenant 'ordos'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,10 +17,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit the ledger.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Ledger operations.", no_args_is_help=True)
 plugins_app = typer.Typer(help="Installed plugins.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants and their configuration files.", no_args_is_help=True)
+notices_app = typer.Typer(help="Public notices of awards and deductions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(plugins_app, name="plugins")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(notices_app, name="notices")
 
 console = Console()
 DatabaseOption = Annotated[str | None, typer.Option(
@@ -70,6 +75,39 @@ def ledger_expire(tenant: TenantOption, database: DatabaseOption = None) -> None
     platform = open_platform(database)
     posted = platform.ledger.expire(platform.tenant(tenant).id)
     console.print(f"expired {len(posted)} lot(s)")
+
+
+@tenant_app.command("apply")
+def tenant_apply(
+    file: Annotated[Path, typer.Argument(help="The tenant's YAML file.")],
+    approved_by: Annotated[str, typer.Option(
+        "--approved-by", help="The supervision committee's approval (JF-CAT-6).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Create or update a tenant from its file: all of it, or (on any error) nothing."""
+    platform = open_platform(database, upgrade=True)
+    result = platform.apply_config(file, approved_by=approved_by)
+    if result.unchanged:
+        console.print(f"tenant {result.tenant.code}: unchanged (configuration version "
+                      f"{result.version})")
+        return
+    verb = "created" if result.created else "updated"
+    console.print(f"tenant {result.tenant.code} {verb}: configuration version {result.version}, "
+                  f"{result.units_added} org unit(s) added, {result.items_published} catalogue "
+                  "version(s) published")
+
+
+@notices_app.command("close")
+def notices_close(tenant: TenantOption, database: DatabaseOption = None) -> None:
+    """Post every award whose notice ended without an upheld objection (JF-EARN-3); idempotent."""
+    platform = open_platform(database)
+    report = platform.claims.close_notices(platform.tenant(tenant).id)
+    console.print(f"finalised {report.finalised} claim(s), closed {report.batches_closed} "
+                  "notice batch(es)")
+    for claim_id, code in report.failed.items():
+        console.print(f"[red]NOT POSTED[/red] claim {claim_id}: {code}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @plugins_app.command("list")
