@@ -16,25 +16,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import create_engine, make_url, select, text
+from _common import RawSQL, postgres_url, sqlite_url
+from sqlalchemy import select
 
 from jifen.ledger import subject_account, system_account
 from jifen.model import Leg, TransactionRequest, new_id
 from jifen.platform import Platform
 from jifen.store import tables as t
-from jifen.store.db import normalise_url
 from jifen.store.migrate import upgrade
 from jifen.testing import make_platform, make_tenant
 
@@ -61,32 +55,6 @@ class Result:
     @property
     def ratio(self) -> float:
         return self.ledger_rate / self.raw_rate
-
-
-# --- databases ---------------------------------------------------------------------------
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="jifen-bench-") as tmp:
-        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_url(base: str) -> Iterator[str]:
-    """A fresh database on the server of ``base``, dropped afterwards."""
-    base_url = make_url(normalise_url(base))
-    name = f"jifen_bench_{secrets.token_hex(4)}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield base_url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 # --- the two runs ------------------------------------------------------------------------
@@ -127,22 +95,11 @@ def raw_run(platform: Platform, n: int, batch: int, residents: int) -> float:
     one lot. No account balances, chain head or reads: this is the cost of the inserts alone.
     """
     engine = platform.db.engine
-    sqlite = platform.db.is_sqlite
+    raw = RawSQL(platform.db.is_sqlite)
+    uid, ts, sql = raw.uid, raw.ts, raw.insert
     tenant_id, subject_ids = make_residents(platform, residents)
     now = platform.clock.now()
     expires = datetime(now.year + 2, 1, 1, tzinfo=UTC)
-
-    # How the Uuid and UTCDateTime columns store values on each backend.
-    uid: Callable[[uuid.UUID], Any] = (lambda u: u.hex) if sqlite else (lambda u: u)
-
-    def ts(d: datetime) -> Any:
-        return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else d
-
-    p = "?" if sqlite else "%s"
-
-    def sql(table: str, columns: str) -> str:
-        count = len(columns.split(","))
-        return f"INSERT INTO {table} ({columns}) VALUES ({', '.join([p] * count)})"
 
     insert_account = sql("accounts", "tenant_id, id, code, type, kind, subject_id, balance")
     insert_tx = sql("transactions", "tenant_id, id, seq, idempotency_key, body_hash, memo, meta, "

@@ -556,3 +556,40 @@ def _household() -> Any:
     from jifen.model import SubjectCreate
 
     return SubjectCreate(type="household", name="王家", org_unit_code="grid-2")
+
+
+def test_jf_cat_1_plugins_contribute_catalogue_items_the_file_can_override(
+        platform: Platform) -> None:
+    from sqlalchemy import select
+
+    from jifen.config import CatalogueItem
+    from jifen.platform import Platform as PlatformClass
+    from jifen.plugins import make_plugin_manager
+    from jifen.store import tables as t
+
+    class Surveys:
+        @hookimpl
+        def register_catalogue_items(self, register: Any) -> None:
+            register(CatalogueItem(
+                code="plugin.quiz", name="知识竞答", category="engagement", kind="material",
+                amount=30, evidence_required=False, review_level="community", auto_award=True,
+                notice_required=False, valid_from=date(2024, 1, 1)))
+            register(CatalogueItem(
+                code="survey", name="插件问卷", category="engagement", kind="material",
+                amount=1, evidence_required=False, review_level="community", auto_award=True,
+                notice_required=False, valid_from=date(2024, 1, 1)))
+
+    pm = make_plugin_manager()
+    pm.register(Surveys(), name="jifen-surveys-test")
+    with_plugin = PlatformClass(platform.db, clock=platform.clock, pm=pm,
+                                master_key=b"k" * 32)
+    clock(with_plugin).set(FRIDAY)
+    town = make_claims_city(with_plugin)
+    with with_plugin.db.read() as conn:
+        origin = dict(conn.execute(select(t.catalogue_items.c.code,
+                                          t.catalogue_items.c.contributed_by).where(
+            t.catalogue_items.c.tenant_id == town.id)).all())
+    assert origin["plugin.quiz"] == "plugin jifen-surveys-test"
+    assert origin["survey"] == "tenant file"  # the city's own definition wins
+    decision = submit(town, town.resident(), "plugin.quiz", evidence="")
+    assert decision.claim.state == S.FINAL and decision.claim.amount == 30

@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from jifen.model import new_id
 from jifen.model.claims import AuditEntry
 from jifen.store import tables as t
+from jifen.store.bulk import insert_many
 
 
 def record(conn: Connection, tenant_id: uuid.UUID, at: datetime, actor_id: uuid.UUID | None,
@@ -37,7 +38,7 @@ def record_many(conn: Connection, tenant_id: uuid.UUID, at: datetime, actor_id: 
     if not entries:
         return
     label = actor or (f"subject:{actor_id}" if actor_id else "system")
-    conn.execute(insert(t.audit_log), [
+    insert_many(conn, t.audit_log, [
         {"tenant_id": tenant_id, "id": new_id(), "at": at, "actor_id": actor_id, "actor": label,
          "action": action, "entity": entity, "entity_id": entity_id, "reason": reason[:1000],
          "data": data} for entity_id, reason, data in entries])

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pluggy
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Uuid, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jifen import audit_log, configure, roles, tenants
@@ -67,6 +67,7 @@ from jifen.model.points import format_minor, to_minor
 from jifen.registry import Registry
 from jifen.store import Database
 from jifen.store import tables as t
+from jifen.store.bulk import set_many
 
 log = logging.getLogger(__name__)
 S = ClaimState
@@ -380,6 +381,13 @@ class Claims:
 
     def _finalise(self, tenant_id: uuid.UUID, claim_ids: Sequence[uuid.UUID],
                   today: date) -> list[Claim]:
+        with self.db.read() as conn:
+            kinds_subjects = conn.execute(select(t.claims.c.kind, t.claims.c.subject_id).where(
+                t.claims.c.tenant_id == tenant_id, t.claims.c.id.in_(claim_ids))).all()
+        self.ledger.open_accounts(tenant_id, {  # so that the work below runs once
+            code for kind, subject_id in kinds_subjects
+            for code in (subject_account(subject_id, kind), system_account("issuance", kind))})
+
         def work(conn: Connection, post: Poster) -> list[Claim]:
             rows = conn.execute(select(t.claims).where(
                 t.claims.c.tenant_id == tenant_id, t.claims.c.id.in_(claim_ids),
@@ -390,11 +398,9 @@ class Claims:
                 return []
             views = post([self._award_request(c, None) for c in claims])
             now = self.clock.now()
-            conn.execute(update(t.claims).where(
-                t.claims.c.tenant_id == bindparam("t_id"), t.claims.c.id == bindparam("c_id"))
-                .values(state=S.FINAL, transaction_id=bindparam("tx"), decided_at=now),
-                [{"t_id": tenant_id, "c_id": c.id, "tx": v.id} for c, v in zip(claims, views,
-                                                                                 strict=True)])
+            set_many(conn, t.claims, tenant_id, "transaction_id",
+                     [(c.id, v.id) for c, v in zip(claims, views, strict=True)],
+                     value_type=Uuid(), state=S.FINAL.value, decided_at=now)
             audit_log.record_many(conn, tenant_id, now, None, "claim.final", "claim",
                                   [(c.id, "notice ended without an upheld objection",
                                     {"transaction": str(v.id)})
@@ -621,7 +627,8 @@ class Claims:
                       "evidence": claim.evidence_fingerprint,
                       "approver": str(claim.reviewed_by) if claim.reviewed_by else "auto",
                       "deed_date": str(claim.deed_date),
-                      "notice": str(claim.notice_batch_id) if claim.notice_batch_id else ""})
+                      "notice": str(claim.notice_batch_id) if claim.notice_batch_id else "",
+                      "notice_ends": str(claim.notice_ends_on) if claim.notice_ends_on else ""})
 
     def _caps(self, conn: Connection, tenant_id: uuid.UUID, claim: Claim, item: CatalogueItem,
               requested: int, subject_path: str) -> CapOutcome:
@@ -686,8 +693,10 @@ class Claims:
 # --- rows -------------------------------------------------------------------------------------
 
 def _claim(row: Any) -> Claim:
-    return Claim.model_validate({c.name: row[c.name] for c in t.claims.columns
-                                 if c.name in Claim.model_fields})
+    """A claim from its row (trusted: the database's constraints keep it valid)."""
+    values = {name: row[name] for name in Claim.model_fields}
+    values["state"] = ClaimState(values["state"])
+    return Claim.model_construct(**values)
 
 
 def _find_by_key(conn: Connection, tenant_id: uuid.UUID, key: str) -> dict[str, Any] | None:

@@ -121,6 +121,65 @@ def plugins_list() -> None:
     console.print(table)
 
 
+@app.command("stats")
+def stats_command(
+    tenant: TenantOption,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="First local date of the period, YYYY-MM-DD (default: the first day of "
+        "the month of the period's last day).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="First local date after the period, YYYY-MM-DD (default: tomorrow, so "
+        "the period runs through today).")] = None,
+    level: Annotated[str, typer.Option(
+        "--level", help="Org level of the rows: city, district, street, community or grid.")
+    ] = "community",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Totals per org unit and period: residents with moral points, moral points awarded and
+    deducted, material points issued, redeemed, expired and settled (JF-STAT-1)."""
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    from jifen import stats
+    from jifen.errors import InvalidInput
+    from jifen.model import Points
+
+    def parse(option: str, value: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(f"{option} {value!r}: expected a date YYYY-MM-DD",
+                               option=option) from None
+
+    platform = open_platform(database)
+    found = platform.tenant(tenant)
+    today = platform.clock.now().astimezone(ZoneInfo(found.timezone)).date()
+    until = parse("--to", end) if end is not None else today + timedelta(days=1)
+    since = (parse("--from", start) if start is not None
+             else (until - timedelta(days=1)).replace(day=1))
+    with platform.db.read() as conn:
+        report = stats.totals(conn, found.id, since, until, level)
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    table = Table(level, "name",
+                  title=f"{found.name} — {since} to {until} (exclusive), {found.timezone}")
+    for heading in ("residents", "moral awarded", "moral deducted", "material issued",
+                    "redeemed", "expired", "settled"):
+        table.add_column(heading, justify="right")
+    for row in [*report.rows, report.total]:
+        table.add_row(
+            row.org_code, row.org_name, str(row.residents_with_moral_points),
+            str(Points(kind="moral", minor=row.moral_awarded)),
+            str(Points(kind="moral", minor=row.moral_deducted)),
+            *(str(getattr(row, name)) for name in (
+                "material_issued", "material_redeemed", "material_expired", "material_settled")),
+            style="bold" if row is report.total else None,
+            end_section=row is report.rows[-1] if report.rows else False)
+    console.print(table)
+
+
 @app.command("demo")
 def demo(database: DatabaseOption = None) -> None:
     """Run the demo city on the embedded SQLite default (idempotent: re-running posts nothing

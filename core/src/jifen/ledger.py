@@ -22,8 +22,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pluggy
-from sqlalchemy import BigInteger, Connection, Uuid, and_, bindparam, or_, select, update, values
-from sqlalchemy import column as sa_column
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jifen.clock import Clock
@@ -40,6 +39,7 @@ from jifen.model import Leg, LotView, PostingView, TransactionRequest, Transacti
 from jifen.registry import Registry
 from jifen.store import Database
 from jifen.store import tables as t
+from jifen.store.bulk import insert_many, set_many
 
 log = logging.getLogger(__name__)
 
@@ -345,13 +345,13 @@ class Ledger:
         for item in pending:
             self._stage(tenant_id, item, accounts, lots, now)
         self._chain(conn, tenant_id, pending)
-        _insert_many(conn, t.transactions, [p.row for p in pending])
-        _insert_many(conn, t.postings, [row for p in pending for row in p.postings])
-        _insert_many(conn, t.lots, [_lot_row(tenant_id, lot) for lot in lots.values() if lot.new])
+        insert_many(conn, t.transactions, [p.row for p in pending])
+        insert_many(conn, t.postings, [row for p in pending for row in p.postings])
+        insert_many(conn, t.lots, [_lot_row(tenant_id, lot) for lot in lots.values() if lot.new])
         changed_lots = [lot for lot in lots.values() if lot.touched and not lot.new]
-        _bulk_set(conn, t.lots, tenant_id, "remaining",
+        set_many(conn, t.lots, tenant_id, "remaining",
                   [(lot.id, lot.remaining) for lot in changed_lots])
-        _bulk_set(conn, t.accounts, tenant_id, "balance",
+        set_many(conn, t.accounts, tenant_id, "balance",
                   [(a.id, a.balance) for a in accounts.values()])
 
     def _check_reversals(self, conn: Connection, tenant_id: uuid.UUID,
@@ -365,6 +365,28 @@ class Ledger:
     def _account_names(self, pending: list[_Pending]) -> dict[str, AccountName]:
         return {n.code: n for p in pending
                 for n in (self._parse(leg.account) for leg in p.request.legs)}
+
+    def open_accounts(self, tenant_id: uuid.UUID, accounts: Iterable[str]) -> None:
+        """Open the accounts that do not exist yet, in a short transaction of their own.
+
+        Posting opens accounts on first use anyway; a caller that is about to post to many new
+        accounts inside :meth:`run` calls this first, so that its ``work`` runs only once.
+        """
+        names = {n.code: n for n in (self._parse(code) for code in accounts)}
+        with self.db.read() as conn:
+            existing = set(self._select_existing(conn, tenant_id, sorted(names)))
+        missing = [name for code, name in names.items() if code not in existing]
+        if missing:
+            self._open_accounts(tenant_id, missing)
+
+    def _select_existing(self, conn: Connection, tenant_id: uuid.UUID,
+                         codes: list[str]) -> list[str]:
+        found: list[str] = []
+        for start in range(0, len(codes), 500):
+            found += conn.execute(select(t.accounts.c.code).where(
+                t.accounts.c.tenant_id == tenant_id,
+                t.accounts.c.code.in_(codes[start:start + 500]))).scalars()
+        return found
 
     def _open_accounts(self, tenant_id: uuid.UUID, names: list[AccountName]) -> None:
         """Open accounts on first use, in a short transaction of their own: an empty account is
@@ -568,43 +590,6 @@ class _AccountsMissing(Exception):
     def __init__(self, names: list[AccountName]) -> None:
         super().__init__(f"{len(names)} account(s) to open")
         self.names = names
-
-
-def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows with the driver's ``executemany``, each value converted by its column type's
-    own bind processor (exactly what SQLAlchemy Core would send, without its per-row overhead)."""
-    if not rows:
-        return
-    columns = [c for c in table.columns if c.name in rows[0]]
-    dialect = conn.dialect
-    processors = [c.type._cached_bind_processor(dialect) for c in columns]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
-           f"VALUES ({', '.join(mark for _ in columns)})")
-    names = [c.name for c in columns]
-    conn.exec_driver_sql(sql, [
-        tuple(proc(row[name]) if proc else row[name]
-              for name, proc in zip(names, processors, strict=True))
-        for row in rows])
-
-
-def _bulk_set(conn: Connection, table: Any, tenant_id: uuid.UUID, column: str,
-              rows: list[tuple[uuid.UUID, int]]) -> None:
-    """Set ``column`` of many rows: on PostgreSQL one ``UPDATE … FROM (VALUES …)`` statement per
-    chunk; on SQLite (which has no column aliases for VALUES) an executemany."""
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite":
-        conn.execute(update(table).where(table.c.tenant_id == tenant_id,
-                                         table.c.id == bindparam("row_id"))
-                     .values({column: bindparam("new_value")}),
-                     [{"row_id": row_id, "new_value": value} for row_id, value in rows])
-        return
-    for start in range(0, len(rows), 1000):
-        data = values(sa_column("id", Uuid), sa_column("value", BigInteger),
-                      name="new_values").data(rows[start:start + 1000])
-        conn.execute(update(table).where(table.c.tenant_id == tenant_id, table.c.id == data.c.id)
-                     .values({column: data.c.value}))
 
 
 def _consume_lots(account: _Account, leg: Leg, lots: dict[uuid.UUID, _Lot],
