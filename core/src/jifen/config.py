@@ -8,7 +8,8 @@ file, the line and the field, e.g. ``city.yaml:42: catalogue[3].amount: floats a
 
 Clauses: JF-ORG-3 (settings set at the city, overridable lower down, nearest ancestor wins),
 JF-CAT-1..7 (catalogue items), JF-EARN-3 (notice period in working days), JF-KIND-1 (material
-rate), JF-EXP-1/2 (expiry, score window), JF-SCORE-1 (category weights), JF-DUE-3 (appeal days).
+rate), JF-EXP-1/2 (expiry, score window), JF-SCORE-1 (category weights), JF-DUE-3 (appeal days),
+JF-SUB-2 (a guardian's score for a child).
 """
 
 from __future__ import annotations
@@ -159,6 +160,9 @@ class Settings(BaseModel):
     material_expiry: Literal["end_of_next_year", "never"] = "end_of_next_year"
     #: Per-category score weights, exact decimals, default 1.0 for unlisted categories (JF-SCORE-1).
     category_weights: dict[str, ExactDecimal] = Field(default_factory=dict)
+    #: Whose score a scenario uses for a child of a household (JF-SUB-2): the child's ``own``, or
+    #: ``best_of_guardians``, the highest of the child's own and each guardian's score.
+    child_score: Literal["own", "best_of_guardians"] = "own"
 
     @field_validator("category_weights")
     @classmethod

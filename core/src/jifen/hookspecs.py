@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from jifen.config import CatalogueItem
     from jifen.model import AccountType, PointKind, SubjectType, TransactionView
     from jifen.model.claims import Claim
+    from jifen.scoring import Score, ScoreRequest
 
 hookspec = pluggy.HookspecMarker("jifen")
 
@@ -133,4 +134,30 @@ def claim_finalised(tenant_id: uuid.UUID, claim: Claim, transaction: Transaction
         tenant_id: the tenant of the claim.
         claim: the claim, in state ``final``.
         transaction: the ledger transaction that posted it.
+    """
+
+
+@hookspec(firstresult=True)
+def compute_score(request: ScoreRequest) -> Score | None:
+    """Compute a subject's contribution score with its explanation (JF-SCORE-1..3).
+
+    Called whenever a score is needed: for one subject, for many at once (once per subject),
+    and for a scenario's decision. Only the first answer counts: plugins registered later are
+    asked first, and the first that returns a score wins (JF-SCORE-3); return ``None`` to leave
+    the subject to the next plugin. The built-in ``jifen.builtins.default_score`` answers last
+    with [`default_method`][jifen.scoring.default_method], the sum within the window with
+    per-category weights.
+
+    The score is checked before it is used: it must be for the request's tenant, subject and
+    ``as_of``, and its ``value`` must equal the sum of its counted lines' contributions and of
+    its categories' contributions, exactly (JF-SCORE-2); otherwise `plugin.invalid`. Its
+    ``method`` and ``method_version`` are recorded with every score used for a decision.
+
+    Args:
+        request: the subject, the instant ``as_of``, the settings in force at the subject's
+            org unit, the tenant's time zone, and the history of the subject's moral account
+            up to ``as_of`` (a [`ScoreRequest`][jifen.scoring.ScoreRequest]).
+
+    Returns:
+        A [`Score`][jifen.scoring.Score] naming the method and its version, or ``None``.
     """

@@ -18,7 +18,7 @@ import pluggy
 
 from jifen import hookspecs
 
-DEFAULT_PLUGINS: tuple[str, ...] = ("jifen.builtins.core_types",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("jifen.builtins.core_types", "jifen.builtins.default_score")
 """Modules registered as plugins before any entry point, exactly like third-party plugins."""
 
 ENTRY_POINT_GROUP = "jifen"

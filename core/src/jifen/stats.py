@@ -63,7 +63,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, and_, case, exists, func, select
+from sqlalchemy import Connection, and_, case, func, select
 
 from jifen.errors import InvalidInput
 from jifen.model import LEVELS
@@ -161,13 +161,12 @@ def totals(conn: Connection, tenant_id: uuid.UUID, start: date, end: date,
                                 if level_of.get(uuid.UUID(part)) == level), None)
 
     by_unit: dict[uuid.UUID, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
-    settled_total = 0
     for unit_id, figures in _moral(conn, tenant_id, since, until):
         _add(by_unit[unit_id], figures)
-    for unit_id, figures in _material(conn, tenant_id, since, until):
+    material, settled = _material(conn, tenant_id, since, until)
+    for unit_id, figures in material.items():
         _add(by_unit[unit_id], figures)
-    settled_by_unit, settled_total = _settled(conn, tenant_id, since, until)
-    for unit_id, amount in settled_by_unit.items():
+    for unit_id, amount in _settled_by_unit(conn, tenant_id, settled).items():
         by_unit[unit_id]["material_settled"] += amount
 
     rolled: dict[uuid.UUID, dict[str, int]] = {
@@ -178,7 +177,7 @@ def totals(conn: Connection, tenant_id: uuid.UUID, start: date, end: date,
         row_id = target.get(unit_id)
         if row_id is not None:
             _add(rolled[row_id], figures)
-    total["material_settled"] = settled_total
+    total["material_settled"] = sum(settled.values())
 
     ordered = sorted((u for u in units if u.level == level), key=lambda u: (u.path, u.code))
     return StatsReport(
@@ -201,7 +200,7 @@ def _add(into: dict[str, int], figures: dict[str, int]) -> None:
         into[name] += value
 
 
-def _in_period(tenant_id: uuid.UUID, since: datetime, until: datetime) -> Any:
+def _in_period(since: datetime, until: datetime) -> Any:
     """Join condition: postings of transactions created in the period."""
     return and_(t.transactions.c.tenant_id == t.postings.c.tenant_id,
                 t.transactions.c.id == t.postings.c.transaction_id,
@@ -225,7 +224,7 @@ def _moral(conn: Connection, tenant_id: uuid.UUID, since: datetime, until: datet
     per_subject = (
         select(a.c.subject_id.label("subject_id"), func.sum(awarded).label("awarded"),
                func.sum(deducted).label("deducted"))
-        .select_from(p.join(t.transactions, _in_period(tenant_id, since, until))
+        .select_from(p.join(t.transactions, _in_period(since, until))
                      .join(a, _account_join()))
         .where(p.c.tenant_id == tenant_id, p.c.kind == "moral", a.c.type == "subject")
         .group_by(a.c.subject_id).subquery())
@@ -244,61 +243,55 @@ def _moral(conn: Connection, tenant_id: uuid.UUID, since: datetime, until: datet
 
 
 def _material(conn: Connection, tenant_id: uuid.UUID, since: datetime, until: datetime
-              ) -> Iterable[tuple[uuid.UUID, dict[str, int]]]:
-    """Material issued, redeemed and expired, per org unit of the subject."""
+              ) -> tuple[dict[uuid.UUID, dict[str, int]], dict[str, int]]:
+    """Material issued, redeemed and expired per org unit of the subject, and material settled
+    per settlement account: one pass over the period's material postings."""
     p, a, s = t.postings, t.accounts, t.subjects
-    # Each material transaction of the period gets one class from the system accounts it
-    # touches: expiry beats settlement beats issuance (0: none of them).
+    # Every posting learns, from the other postings of its transaction, the transaction's class
+    # (expiry beats settlement beats issuance; 0: none of them) and whether it touches a
+    # subject account.
     rank = case((a.c.type == "expiry", _CLASS_EXPIRED), (a.c.type == "settlement", _CLASS_REDEEMED),
                 (a.c.type == "issuance", _CLASS_ISSUED), else_=0)
-    classes = (
-        select(p.c.transaction_id.label("transaction_id"), func.max(rank).label("cls"))
-        .select_from(p.join(t.transactions, _in_period(tenant_id, since, until))
+    legs = (
+        select(p.c.amount, a.c.type, a.c.code, a.c.subject_id,
+               func.max(rank).over(partition_by=p.c.transaction_id).label("cls"),
+               func.max(case((a.c.type == "subject", 1), else_=0)).over(partition_by=p.c.transaction_id)
+               .label("touches_subject"))
+        .select_from(p.join(t.transactions, _in_period(since, until))
                      .join(a, _account_join()))
-        .where(p.c.tenant_id == tenant_id, p.c.kind == "material", a.c.type != "subject")
-        .group_by(p.c.transaction_id).subquery())
+        .where(p.c.tenant_id == tenant_id, p.c.kind == "material")
+        .subquery())
+    subject_leg = (legs.c.type == "subject") & (legs.c.cls > 0)
+    settlement_leg = (legs.c.type == "settlement") & (legs.c.touches_subject == 0)
+    settlement_code = case((legs.c.type == "settlement", legs.c.code), else_=None)
     rows = conn.execute(
-        select(s.c.org_unit_id, classes.c.cls, func.sum(p.c.amount))
-        .select_from(p.join(t.transactions, _in_period(tenant_id, since, until))
-                     .join(classes, classes.c.transaction_id == p.c.transaction_id)
-                     .join(a, _account_join())
-                     .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.id == a.c.subject_id)))
-        .where(p.c.tenant_id == tenant_id, p.c.kind == "material", a.c.type == "subject",
-               classes.c.cls > 0)
-        .group_by(s.c.org_unit_id, classes.c.cls))
+        select(s.c.org_unit_id, legs.c.cls, settlement_code, func.sum(legs.c.amount))
+        .select_from(legs.outerjoin(s, and_(s.c.tenant_id == tenant_id,
+                                            s.c.id == legs.c.subject_id)))
+        .where(subject_leg | settlement_leg)
+        .group_by(s.c.org_unit_id, legs.c.cls, settlement_code))
     column = {_CLASS_ISSUED: ("material_issued", 1), _CLASS_REDEEMED: ("material_redeemed", -1),
               _CLASS_EXPIRED: ("material_expired", -1)}
-    for unit_id, cls, amount in rows:
-        name, sign = column[int(cls)]
-        yield unit_id, {name: sign * int(amount or 0)}
+    by_unit: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    settled: dict[str, int] = defaultdict(int)
+    for unit_id, cls, code, amount in rows:
+        if code is not None:
+            settled[code] -= int(amount or 0)
+        else:
+            name, sign = column[int(cls)]
+            by_unit[unit_id][name] = sign * int(amount or 0)
+    return by_unit, settled
 
 
-def _settled(conn: Connection, tenant_id: uuid.UUID, since: datetime, until: datetime
-             ) -> tuple[dict[uuid.UUID, int], int]:
-    """Material settled: per org unit of the merchant a settlement account is named after, and
-    for the tenant as a whole."""
-    p, a = t.postings, t.accounts
-    other, other_account = p.alias("other"), a.alias("other_account")
-    touches_subject = exists().select_from(other.join(other_account, and_(
-        other_account.c.tenant_id == other.c.tenant_id,
-        other_account.c.id == other.c.account_id))).where(
-        other.c.tenant_id == p.c.tenant_id, other.c.transaction_id == p.c.transaction_id,
-        other_account.c.type == "subject")
-    rows = conn.execute(
-        select(a.c.code, func.sum(p.c.amount))
-        .select_from(p.join(t.transactions, _in_period(tenant_id, since, until))
-                     .join(a, _account_join()))
-        .where(p.c.tenant_id == tenant_id, p.c.kind == "material", a.c.type == "settlement",
-               ~touches_subject)
-        .group_by(a.c.code)).all()
-    total = 0
+def _settled_by_unit(conn: Connection, tenant_id: uuid.UUID, settled: dict[str, int]
+                     ) -> dict[uuid.UUID, int]:
+    """Settlement per org unit, for the settlement accounts named after a subject of the tenant
+    (``settlement:material:<subject id>``), attributed to that subject's org unit."""
     by_subject: dict[uuid.UUID, int] = defaultdict(int)
-    for code, amount in rows:
-        settled = -int(amount or 0)
-        total += settled
+    for code, amount in settled.items():
         subject_id = _subject_named(code)
         if subject_id is not None:
-            by_subject[subject_id] += settled
+            by_subject[subject_id] += amount
     by_unit: dict[uuid.UUID, int] = defaultdict(int)
     ids = list(by_subject)
     for offset in range(0, len(ids), 500):
@@ -307,7 +300,7 @@ def _settled(conn: Connection, tenant_id: uuid.UUID, since: datetime, until: dat
                     t.subjects.c.tenant_id == tenant_id,
                     t.subjects.c.id.in_(ids[offset:offset + 500]))):
             by_unit[unit_id] += by_subject[subject_id]
-    return by_unit, total
+    return by_unit
 
 
 def _subject_named(code: str) -> uuid.UUID | None:
