@@ -593,3 +593,29 @@ def test_jf_cat_1_plugins_contribute_catalogue_items_the_file_can_override(
     assert origin["survey"] == "tenant file"  # the city's own definition wins
     decision = submit(town, town.resident(), "plugin.quiz", evidence="")
     assert decision.claim.state == S.FINAL and decision.claim.amount == 30
+
+
+def test_jf_cat_2_caps_bound_deductions_too(platform: Platform) -> None:
+    clock(platform).set(FRIDAY)
+    litter = {**TEST_CATALOGUE[3], "caps": {"per_month": "4"}}
+    town = make_claims_city(platform, make_config(
+        f"t-{uuid.uuid4().hex[:8]}", catalogue=[*TEST_CATALOGUE[:3], litter, TEST_CATALOGUE[4]]))
+    who = town.resident()
+    decisions = [platform.claims.approve(town.id, submit(
+        town, who, "litter", evidence=f"巡查{i}", deed=date(2024, 2, 1 + i),
+        submitted_by=town.reviewer_id).claim.id, town.street_reviewer.id) for i in range(3)]
+    assert [(d.caps.outcome, d.caps.granted) for d in decisions] == [
+        ("none", -20), ("none", -20), ("refused", 0)]
+    assert decisions[2].caps.cap == "item litter per_month 4"
+
+
+def test_jf_exp_1_material_expiry_never_follows_the_tenant_setting(platform: Platform) -> None:
+    clock(platform).set(FRIDAY)
+    town = make_claims_city(platform, make_config(
+        f"t-{uuid.uuid4().hex[:8]}", settings={"material_expiry": "never"}))
+    who = town.resident()
+    submit(town, who, "survey", evidence="")
+    from jifen.ledger import subject_account
+
+    [lot] = platform.ledger.lots(town.id, subject_account(who.id, "material"))
+    assert lot.expires_at is None

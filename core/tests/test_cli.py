@@ -25,6 +25,18 @@ def test_demo_runs_twice_with_the_same_balances_and_a_verified_audit(tmp_path: P
     assert table(second.stdout) == table(first.stdout)  # nothing posted twice
     assert "武**" in first.stdout  # the public notice masks names (JF-DUE-4)
     assert "audit: 51 transactions" in second.stdout
+    assert "add up to 236.20" in first.stdout  # 211.2 points, heroic act weighted 1.5
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["JIFEN_DATABASE_URL"])
+    with engine.connect() as conn:
+        code = conn.execute(text("SELECT code FROM subjects WHERE name = '武小朵'")).scalar_one()
+    engine.dispose()
+    child = jifen("score", "--tenant", "ordos", "--subject", code, "--scenario", cwd=tmp_path,
+                  env={**env, "COLUMNS": "200"})
+    assert child.returncode == 0, child.stderr
+    assert "contribution score 236.20 (a guardian's score, JF-SUB-2)" in child.stdout
     assert (tmp_path / ".jifen" / "master.key").stat().st_mode & 0o077 == 0
 
 
@@ -61,3 +73,10 @@ def test_tenant_apply_reports_file_line_and_field_and_applies_nothing(tmp_path: 
     assert "settings.notice_working_days" in result.stderr
     listed = jifen("audit", "verify", "--tenant", "ordos", cwd=tmp_path, env=env)
     assert listed.stderr.strip() == "error[not_found]: no tenant 'ordos'"
+
+
+def test_a_missing_option_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    result = jifen("tenant", "apply", "city.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Missing option '--approved-by'" in result.stderr
+    assert "Traceback" not in result.stderr

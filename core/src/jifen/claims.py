@@ -287,7 +287,7 @@ class Claims:
                 return None
             policy = configure.policy(conn, tenant_id)
             today = self._today(conn, tenant_id)
-            days = policy.settings(_path_codes(conn, tenant_id, unit.path)).notice_working_days
+            days = policy.settings(tenants.path_codes(conn, tenant_id, unit.path)).notice_working_days
             batch = NoticeBatch(tenant_id=tenant_id, id=new_id(), org_unit_id=unit.id,
                                 published_by=publisher, published_at=self.clock.now(),
                                 starts_on=today, ends_on=policy.add_working_days(today, days),
@@ -491,7 +491,7 @@ class Claims:
                 raise InvalidTransition("an appeal of this claim is open already")
             path = _subject_path(conn, tenant_id, claim.subject_id)
             days = configure.policy(conn, tenant_id).settings(
-                _path_codes(conn, tenant_id, path)).appeal_days
+                tenants.path_codes(conn, tenant_id, path)).appeal_days
             assert claim.decided_at is not None
             if self._today(conn, tenant_id) > self._local(conn, tenant_id, claim.decided_at) \
                     + timedelta(days=days):
@@ -632,15 +632,19 @@ class Claims:
 
     def _caps(self, conn: Connection, tenant_id: uuid.UUID, claim: Claim, item: CatalogueItem,
               requested: int, subject_path: str) -> CapOutcome:
-        """Reduce ``requested`` to the room left under every cap, or refuse (JF-CAT-2)."""
-        if requested <= 0:
-            return CapOutcome(outcome="none", requested=requested, granted=requested)
+        """Reduce ``requested`` to the room left under every cap, or refuse (JF-CAT-2).
+
+        Caps bound magnitudes: an award's caps count the subject's awards, a deduction's caps
+        count their deductions, each in the item's kind only.
+        """
+        sign = 1 if requested > 0 else -1
         scale = self.registry.kind(item.kind).scale
-        limits: list[tuple[str, int, Any]] = []
+        limits: list[tuple[str, int]] = []
         if item.max_units is not None and item.per_unit is not None:
             limits.append((f"item {item.code} max_units {item.max_units}",
-                           to_minor(item.per_unit * item.max_units, scale), None))
+                           abs(to_minor(item.per_unit * item.max_units, scale))))
         category_caps = configure.policy(conn, tenant_id).category_caps(item.category)
+        same_sign = t.claims.c.amount > 0 if sign > 0 else t.claims.c.amount < 0
         for scope, caps, column, value in (
                 ("item", item.caps, t.claims.c.item_code, item.code),
                 ("category", category_caps, t.claims.c.category, item.category)):
@@ -653,19 +657,19 @@ class Claims:
                 start, end = _period(claim.deed_date, period)
                 used = conn.execute(select(func.coalesce(func.sum(t.claims.c.amount), 0)).where(
                     t.claims.c.tenant_id == tenant_id, t.claims.c.subject_id == claim.subject_id,
-                    column == value, t.claims.c.state.in_(COUNTED), t.claims.c.id != claim.id,
-                    t.claims.c.amount > 0,
+                    column == value, t.claims.c.kind == item.kind, same_sign,
+                    t.claims.c.state.in_(COUNTED), t.claims.c.id != claim.id,
                     t.claims.c.deed_date >= start, t.claims.c.deed_date < end)).scalar_one()
                 limits.append((f"{scope} {value} {period} {cap}",
-                               to_minor(cap, scale) - int(used), None))
-        granted, binding = requested, None
-        for name, room, _ in limits:
+                               to_minor(cap, scale) - abs(int(used))))
+        granted, binding = abs(requested), None
+        for name, room in limits:
             if room < granted:
                 granted, binding = max(room, 0), name
         if binding is None:
             return CapOutcome(outcome="none", requested=requested, granted=requested)
         return CapOutcome(outcome="refused" if granted == 0 else "reduced",
-                          requested=requested, granted=granted, cap=binding)
+                          requested=requested, granted=sign * granted, cap=binding)
 
     def _check_reviewer(self, conn: Connection, tenant_id: uuid.UUID, claim: Claim,
                         reviewer: uuid.UUID, subject_path: str, level: str) -> None:
@@ -750,13 +754,6 @@ def _subject_path(conn: Connection, tenant_id: uuid.UUID, subject_id: uuid.UUID)
     if path is None:
         raise NotFound("no such subject in this tenant", subject=str(subject_id))
     return str(path)
-
-
-def _path_codes(conn: Connection, tenant_id: uuid.UUID, path: str) -> list[str]:
-    ids = [uuid.UUID(p) for p in path.split("/")]
-    codes = dict(conn.execute(select(t.org_units.c.id, t.org_units.c.code).where(
-        t.org_units.c.tenant_id == tenant_id, t.org_units.c.id.in_(ids))).all())
-    return [codes[i] for i in ids]
 
 
 def _under(path: str) -> Any:

@@ -180,6 +180,29 @@ def stats_command(
     console.print(table)
 
 
+@app.command("score")
+def score(
+    tenant: TenantOption,
+    subject: Annotated[str, typer.Option("--subject", help="The subject's public code.")],
+    scenario: Annotated[bool, typer.Option(
+        "--scenario", help="As a scenario sees it: a child may use a guardian's score.")] = False,
+    lines: Annotated[int, typer.Option("--lines", help="Postings to show.")] = 20,
+    database: DatabaseOption = None,
+) -> None:
+    """A subject's contribution score with its explanation (JF-SCORE-1/2)."""
+    from jifen import subjects
+    from jifen.reports import approver_names, print_score
+
+    platform = open_platform(database)
+    tenant_id = platform.tenant(tenant).id
+    with platform.db.read() as conn:
+        who = subjects.find_by_code(conn, tenant_id, subject)
+    result = platform.score(tenant_id, who.id, for_scenario=scenario)
+    with platform.db.read() as conn:
+        names = approver_names(conn, tenant_id, result)
+    print_score(console, result, who.name, lines=lines, names=names)
+
+
 @app.command("demo")
 def demo(database: DatabaseOption = None) -> None:
     """Run the demo city on the embedded SQLite default (idempotent: re-running posts nothing
@@ -203,10 +226,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors (Typer's click, or click itself, by version)
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise

@@ -25,6 +25,7 @@ from jifen.ledger import subject_account, system_account
 from jifen.model import Leg, LinkRole, Subject, SubjectCreate, TransactionRequest
 from jifen.model.claims import ClaimState, ClaimSubmit
 from jifen.platform import Platform
+from jifen.reports import approver_names, print_score
 
 COMMUNITY = "ordos.kbs.hbgx.tuanjie"
 STREET = "ordos.kbs.hbgx"
@@ -222,6 +223,15 @@ def _report(city: _City, console: Console) -> None:
         table.add_row(name, str(p.balance(tenant, person.id, "moral")),
                       str(p.balance(tenant, person.id, "material")), str(finals))
     console.print(table)
+    as_of = datetime(2024, 7, 31, 2, 0, tzinfo=UTC)
+    wu = p.score(tenant, city.people["武先生"].id, as_of=as_of)
+    with p.db.read() as conn:
+        names = approver_names(conn, tenant, wu)
+    print_score(console, wu, "武先生", lines=8, names=names)
+    daughter = p.score(tenant, city.people["武小朵"].id, as_of=as_of, for_scenario=True)
+    console.print(f"武小朵 for a school-place scenario: {daughter.value} "
+                  f"(her own: {p.score(tenant, city.people['武小朵'].id, as_of=as_of).value}; "
+                  "a guardian's score counts, as the tenant configures, JF-SUB-2)")
     report = p.audit(tenant)
     console.print(f"audit: {report.transactions} transactions, "
                   f"{'verified' if report.ok else 'PROBLEMS: ' + str(report.problems)}")

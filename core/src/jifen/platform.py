@@ -6,6 +6,7 @@ server or a test) with the clock that time comes from.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -17,7 +18,7 @@ import pluggy
 from jifen import audit, audit_log, configure, roles, subjects, tenants
 from jifen.claims import Claims
 from jifen.clock import Clock, SystemClock
-from jifen.config import TenantConfig, load_config
+from jifen.config import Settings, TenantConfig, load_config
 from jifen.keys import TenantKeys, load_master_key
 from jifen.ledger import Ledger, default_expiry, subject_account, system_account
 from jifen.model import (
@@ -37,6 +38,7 @@ from jifen.model import (
 from jifen.model.claims import AuditEntry
 from jifen.plugins import make_plugin_manager
 from jifen.registry import Registry
+from jifen.scoring import Score, Scorer
 from jifen.store import Database
 
 
@@ -49,8 +51,10 @@ class Platform:
         self.registry = Registry(self.pm)
         self._master_key = master_key
         self._timezones: dict[uuid.UUID, str] = {}
+        self._expiry_rules: dict[uuid.UUID, tuple[float, str]] = {}
         self.ledger = Ledger(db, self.clock, self.registry, self.pm, self._expiry)
         self.claims = Claims(db, self.clock, self.ledger, self.registry, self.pm)
+        self.scorer = Scorer(db, self.pm, self.settings_at)
 
     # tenants and org tree ------------------------------------------------------------------
 
@@ -73,12 +77,31 @@ class Platform:
         if not isinstance(config, TenantConfig):
             source, config = Path(config).name, load_config(config)
         with self.db.write() as conn:
-            return configure.apply_config(conn, self.clock, self.registry, config,
-                                          approved_by=approved_by, source=source)
+            result = configure.apply_config(conn, self.clock, self.registry, config,
+                                            approved_by=approved_by, source=source)
+        self._expiry_rules.pop(result.tenant.id, None)
+        return result
 
     def policy(self, tenant_id: uuid.UUID) -> configure.Policy:
         with self.db.read() as conn:
             return configure.policy(conn, tenant_id)
+
+    def settings_at(self, tenant_id: uuid.UUID, org_unit_id: uuid.UUID) -> Settings:
+        """The settings in force at an org unit: the nearest ancestor's (JF-ORG-3)."""
+        with self.db.read() as conn:
+            policy = configure.policy(conn, tenant_id)
+            path = tenants.unit_path(conn, tenant_id, org_unit_id)
+            return policy.settings(tenants.path_codes(conn, tenant_id, path))
+
+    def score(self, tenant_id: uuid.UUID, subject_id: uuid.UUID, *,
+              as_of: datetime | None = None, for_scenario: bool = False) -> Score:
+        """A subject's contribution score with its explanation (JF-SCORE-1/2), as of now unless
+        told otherwise; ``for_scenario`` lets a child use a guardian's, as the tenant configures
+        (JF-SUB-2)."""
+        when = as_of or self.clock.now()
+        if for_scenario:
+            return self.scorer.score_for_scenario(tenant_id, subject_id, when)
+        return self.scorer.score(tenant_id, subject_id, when)
 
     def grant_role(self, tenant_id: uuid.UUID, subject_id: uuid.UUID, role: str,
                    org_code: str) -> None:
@@ -134,7 +157,18 @@ class Platform:
     # policies ------------------------------------------------------------------------------
 
     def _expiry(self, tenant_id: uuid.UUID, earned_at: datetime) -> datetime | None:
+        """JF-EXP-1: the tenant's ``material_expiry`` setting (re-read at most once a minute)."""
+        if self._expiry_rule(tenant_id) == "never":
+            return None
         return _expiry_for(self._timezone(tenant_id))(earned_at)
+
+    def _expiry_rule(self, tenant_id: uuid.UUID) -> str:
+        fetched_at, rule = self._expiry_rules.get(tenant_id, (0.0, ""))
+        if time.monotonic() - fetched_at > 60:
+            with self.db.read() as conn:
+                rule = configure.policy(conn, tenant_id).settings([]).material_expiry
+            self._expiry_rules[tenant_id] = (time.monotonic(), rule)
+        return rule
 
     def _timezone(self, tenant_id: uuid.UUID) -> str:
         if tenant_id not in self._timezones:

@@ -65,6 +65,15 @@ def find_by_external_ref(conn: Connection, tenant_id: uuid.UUID, ref: str) -> Su
     return Subject.model_validate(dict(row)) if row else None
 
 
+def find_by_code(conn: Connection, tenant_id: uuid.UUID, code: str) -> Subject:
+    """The subject with this public code (一户一码 and its kin, JF-SUB-4)."""
+    row = conn.execute(select(*_SUBJECT_COLUMNS).where(
+        t.subjects.c.tenant_id == tenant_id, t.subjects.c.code == code)).mappings().first()
+    if row is None:
+        raise NotFound(f"no subject with code {code!r} in this tenant", code=code)
+    return Subject.model_validate(dict(row))
+
+
 def find_by_national_id(conn: Connection, keys: TenantKeys, tenant_id: uuid.UUID,
                         national_id: str) -> Subject | None:
     row = conn.execute(select(*_SUBJECT_COLUMNS).where(

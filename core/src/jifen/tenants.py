@@ -71,3 +71,19 @@ def _unit_row(conn: Connection, tenant_id: uuid.UUID, code: str) -> dict[str, An
     row = conn.execute(select(t.org_units).where(
         t.org_units.c.tenant_id == tenant_id, t.org_units.c.code == code)).mappings().first()
     return dict(row) if row else None
+
+
+def path_codes(conn: Connection, tenant_id: uuid.UUID, path: str) -> list[str]:
+    """The codes of the units on a materialised path, from the root down."""
+    ids = [uuid.UUID(part) for part in path.split("/")]
+    codes = dict(conn.execute(select(t.org_units.c.id, t.org_units.c.code).where(
+        t.org_units.c.tenant_id == tenant_id, t.org_units.c.id.in_(ids))).all())
+    return [codes[i] for i in ids]
+
+
+def unit_path(conn: Connection, tenant_id: uuid.UUID, org_unit_id: uuid.UUID) -> str:
+    path = conn.execute(select(t.org_units.c.path).where(
+        t.org_units.c.tenant_id == tenant_id, t.org_units.c.id == org_unit_id)).scalar()
+    if path is None:
+        raise NotFound("no such org unit in this tenant", org_unit=str(org_unit_id))
+    return str(path)
