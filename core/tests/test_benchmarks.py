@@ -16,3 +16,13 @@ def test_ledger_benchmark_runs_and_prints_the_ratio(repo_root: Path, tmp_path: P
         env={**os.environ, "JIFEN_TEST_POSTGRES_URL": ""})
     assert result.returncode == 0, result.stderr
     assert "ratio" in result.stdout and "sqlite" in result.stdout
+
+
+def test_earning_benchmark_runs_and_prints_both_ratios(repo_root: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(repo_root / "benchmarks" / "earning.py"), "--n", "200",
+         "--backend", "sqlite"],
+        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "JIFEN_TEST_POSTGRES_URL": ""})
+    assert result.returncode == 0, result.stderr
+    assert "close/s" in result.stdout and "score/s" in result.stdout
