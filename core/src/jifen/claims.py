@@ -72,6 +72,7 @@ from jifen.store.bulk import set_many
 log = logging.getLogger(__name__)
 S = ClaimState
 _T = TypeVar("_T")
+_D = TypeVar("_D", Objection, Appeal)
 
 #: States whose amounts count towards caps: the award is granted or on its way.
 COUNTED = (S.APPROVED, S.IN_NOTICE, S.OBJECTED, S.FINAL)
@@ -447,7 +448,7 @@ class Claims:
         Upheld: the claim is rejected (and can be appealed). Dismissed: back in notice."""
         _require_reason(reason)
         with self.db.write() as conn:
-            objection = _objection(conn, tenant_id, objection_id, lock=True)
+            objection = _decision_row(conn, t.objections, Objection, tenant_id, objection_id, "objection")
             if objection.state != "open":
                 raise InvalidTransition(f"the objection is {objection.state} already")
             claim = _expect(_lock_claim(conn, tenant_id, objection.claim_id), S.OBJECTED)
@@ -465,7 +466,7 @@ class Claims:
                 _set(conn, claim, state=S.REJECTED, deed_key=None, decided_at=now,
                      reason=f"objection upheld: {reason}")
                 _close_open(conn, tenant_id, claim.id, decider, now, reason)
-            elif not _open_objections(conn, tenant_id, claim.id):
+            elif not _any_open(conn, t.objections, tenant_id, claim.id):
                 _set(conn, claim, state=S.IN_NOTICE)
             self._log(conn, tenant_id, decider, f"objection.{state}", claim.id, reason,
                       objection=str(objection.id))
@@ -487,7 +488,7 @@ class Claims:
                                         state=claim.state)
             if not _same_household(conn, tenant_id, filed_by, claim.subject_id):
                 raise Forbidden("an appeal is filed by the person affected or their household")
-            if _open_appeal(conn, tenant_id, claim.id):
+            if _any_open(conn, t.appeals, tenant_id, claim.id):
                 raise InvalidTransition("an appeal of this claim is open already")
             path = _subject_path(conn, tenant_id, claim.subject_id)
             days = configure.policy(conn, tenant_id).settings(
@@ -511,7 +512,7 @@ class Claims:
         _require_reason(reason)
 
         def work(conn: Connection, post: Poster) -> Appeal:
-            appeal = _appeal(conn, tenant_id, appeal_id)
+            appeal = _decision_row(conn, t.appeals, Appeal, tenant_id, appeal_id, "appeal")
             if appeal.state != "open":
                 raise InvalidTransition(f"the appeal is {appeal.state} already")
             claim = _lock_claim(conn, tenant_id, appeal.claim_id)
@@ -785,20 +786,21 @@ def _deciders(conn: Connection, tenant_id: uuid.UUID, claim: Claim) -> set[uuid.
     return decided | ({claim.reviewed_by} if claim.reviewed_by else set())
 
 
-def _objection(conn: Connection, tenant_id: uuid.UUID, objection_id: uuid.UUID,
-               lock: bool = False) -> Objection:
-    query = select(t.objections).where(t.objections.c.tenant_id == tenant_id,
-                                       t.objections.c.id == objection_id)
-    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
+def _decision_row(conn: Connection, table: Any, model: type[_D], tenant_id: uuid.UUID,
+                  row_id: uuid.UUID, what: str) -> _D:
+    """An objection or appeal (tables of one shape), locked for its decision."""
+    row = conn.execute(select(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id)
+                       .with_for_update()).mappings().first()
     if row is None:
-        raise NotFound("no such objection in this tenant", objection=str(objection_id))
-    return Objection.model_validate(dict(row))
+        raise NotFound(f"no such {what} in this tenant", **{what: str(row_id)})
+    return model.model_validate(dict(row))
 
 
-def _open_objections(conn: Connection, tenant_id: uuid.UUID, claim_id: uuid.UUID) -> bool:
-    return conn.execute(select(t.objections.c.id).where(
-        t.objections.c.tenant_id == tenant_id, t.objections.c.claim_id == claim_id,
-        t.objections.c.state == "open")).first() is not None
+def _any_open(conn: Connection, table: Any, tenant_id: uuid.UUID, claim_id: uuid.UUID) -> bool:
+    """Whether the claim has an open objection or appeal (``table`` says which)."""
+    return conn.execute(select(table.c.id).where(
+        table.c.tenant_id == tenant_id, table.c.claim_id == claim_id,
+        table.c.state == "open")).first() is not None
 
 
 def _close_open(conn: Connection, tenant_id: uuid.UUID, claim_id: uuid.UUID,
@@ -809,21 +811,6 @@ def _close_open(conn: Connection, tenant_id: uuid.UUID, claim_id: uuid.UUID,
         t.objections.c.state == "open").values(
         state="upheld", decided_by=decider, decided_at=now,
         decision_reason=f"decided with another objection: {reason}"))
-
-
-def _appeal(conn: Connection, tenant_id: uuid.UUID, appeal_id: uuid.UUID) -> Appeal:
-    row = conn.execute(select(t.appeals).where(
-        t.appeals.c.tenant_id == tenant_id, t.appeals.c.id == appeal_id)
-        .with_for_update()).mappings().first()
-    if row is None:
-        raise NotFound("no such appeal in this tenant", appeal=str(appeal_id))
-    return Appeal.model_validate(dict(row))
-
-
-def _open_appeal(conn: Connection, tenant_id: uuid.UUID, claim_id: uuid.UUID) -> bool:
-    return conn.execute(select(t.appeals.c.id).where(
-        t.appeals.c.tenant_id == tenant_id, t.appeals.c.claim_id == claim_id,
-        t.appeals.c.state == "open")).first() is not None
 
 
 def _batch(conn: Connection, tenant_id: uuid.UUID, batch_id: uuid.UUID) -> NoticeBatch:
