@@ -6,10 +6,15 @@ DB-API ``executemany`` into a second tenant of the same database, and prints bot
 their ratio.
 
     uv run --frozen --no-sync python benchmarks/ledger.py [--n 100000] [--batch 1000]
-        [--backend sqlite|postgresql|both] [--residents 1000]
+        [--backend sqlite|postgresql|both] [--residents 1000] [--warmup 5]
 
 PostgreSQL comes from ``JIFEN_TEST_POSTGRES_URL`` (skipped with a message when unset); a fresh
 database ``jifen_bench_<random>`` is created on it and dropped afterwards.
+
+Before either timed run, a warm-up tenant posts ``--warmup`` batches through the ledger and, on
+PostgreSQL, the database is analysed, as autovacuum does within a minute of a new database's
+first writes: a city's database is never empty, and timing a database whose tables have no
+statistics yet measures the planner's cold start (see benchmarks/README.md), not the ledger.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from jifen.testing import make_platform, make_tenant
 
 AMOUNT = 100
 KIND = "material"
+WARMUP_BATCHES = 5
 
 
 @dataclass
@@ -41,6 +47,7 @@ class Result:
     backend: str
     n: int
     batch: int
+    warmup: int
     ledger_seconds: float
     raw_seconds: float
 
@@ -65,17 +72,44 @@ def make_residents(platform: Platform, count: int) -> tuple[uuid.UUID, list[uuid
     return city.id, ids
 
 
+def awards(subject_ids: list[uuid.UUID], n: int, prefix: str) -> list[TransactionRequest]:
+    """N awards of AMOUNT, issuance → resident (round-robin), keys ``<prefix>:<i>``."""
+    issuance = system_account("issuance", KIND)
+    accounts = [subject_account(s, KIND) for s in subject_ids]
+    return [TransactionRequest(
+        idempotency_key=f"{prefix}:{i}",
+        legs=(Leg(account=issuance, amount=-AMOUNT),
+              Leg(account=accounts[i % len(accounts)], amount=AMOUNT)),
+        memo=prefix) for i in range(n)]
+
+
+def warm_up(platform: Platform, batches: int, batch: int, residents: int) -> None:
+    """Give the database a history before timing: ``batches`` batches of awards in a tenant of
+    their own, then (PostgreSQL) ``ANALYZE``, which autovacuum would run within its first minute.
+
+    Without it, the first statements of a new database are planned while its tables look empty;
+    PostgreSQL keeps those plans (the foreign-key checks' among them) until the tables are next
+    analysed, and a check planned on an empty table may scan every row of the tenant instead of
+    its primary key (benchmarks/README.md, "cold statistics").
+    """
+    if batches <= 0:
+        return
+    tenant_id, subject_ids = make_residents(platform, residents)
+    requests = awards(subject_ids, batches * batch, "warmup")
+    for offset in range(0, len(requests), batch):
+        platform.ledger.post_many(tenant_id, requests[offset:offset + batch])
+    if not platform.db.is_sqlite:
+        with platform.db.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
 def ledger_run(platform: Platform, n: int, batch: int, residents: int) -> float:
     tenant_id, subject_ids = make_residents(platform, residents)
     issuance = system_account("issuance", KIND)
-    accounts = [subject_account(s, KIND) for s in subject_ids]
     # The callers' requests are built before the clock starts: we time the ledger, not pydantic
     # construction of the inputs.
-    requests = [TransactionRequest(
-        idempotency_key=f"bench:{i}",
-        legs=(Leg(account=issuance, amount=-AMOUNT),
-              Leg(account=accounts[i % residents], amount=AMOUNT)),
-        memo="bench") for i in range(n)]
+    requests = awards(subject_ids, n, "bench")
     post_many = platform.ledger.post_many
     start = time.perf_counter()
     for offset in range(0, n, batch):
@@ -157,17 +191,18 @@ def check_counts(platform: Platform, tenant_id: uuid.UUID, n: int) -> None:
     assert got == expected, (got, expected)
 
 
-def bench(backend: str, url: str, n: int, batch: int, residents: int) -> Result:
+def bench(backend: str, url: str, n: int, batch: int, residents: int, warmup: int) -> Result:
     upgrade(url)
     platform = make_platform(url)
     try:
+        warm_up(platform, warmup, batch, residents)
         ledger_seconds = ledger_run(platform, n, batch, residents)
         print(f"  {backend}: ledger {n} tx in {ledger_seconds:.2f} s", file=sys.stderr)
         raw_seconds = raw_run(platform, n, batch, residents)
         print(f"  {backend}: raw    {n} tx in {raw_seconds:.2f} s", file=sys.stderr)
     finally:
         platform.db.dispose()
-    return Result(backend, n, batch, ledger_seconds, raw_seconds)
+    return Result(backend, n, batch, warmup, ledger_seconds, raw_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,12 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1000, help="transactions per post_many")
     parser.add_argument("--residents", type=int, default=1000, help="award recipients")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--warmup", type=int, default=WARMUP_BATCHES,
+                        help="batches posted (and, on PostgreSQL, analysed) before timing; "
+                             "0: time a cold, empty database")
     args = parser.parse_args(argv)
 
     results = []
     if args.backend in ("sqlite", "both"):
         with sqlite_url() as url:
-            results.append(bench("sqlite", url, args.n, args.batch, args.residents))
+            results.append(bench("sqlite", url, args.n, args.batch, args.residents,
+                                 args.warmup))
     if args.backend in ("postgresql", "both"):
         base = os.environ.get("JIFEN_TEST_POSTGRES_URL")
         if not base:
@@ -189,12 +228,14 @@ def main(argv: list[str] | None = None) -> int:
                   '(eval "$(.ci/start-postgres)" to get one)', file=sys.stderr)
         else:
             with postgres_url(base) as url:
-                results.append(bench("postgresql", url, args.n, args.batch, args.residents))
+                results.append(bench("postgresql", url, args.n, args.batch, args.residents,
+                                     args.warmup))
 
-    print(f"{'backend':<12}{'N':>9}{'batch':>7}{'ledger tx/s':>14}{'raw tx/s':>12}{'ratio':>8}")
+    print(f"{'backend':<12}{'N':>9}{'batch':>7}{'warmup':>8}{'ledger tx/s':>14}{'raw tx/s':>12}"
+          f"{'ratio':>8}")
     for r in results:
-        print(f"{r.backend:<12}{r.n:>9}{r.batch:>7}{r.ledger_rate:>14,.0f}{r.raw_rate:>12,.0f}"
-              f"{r.ratio:>8.2f}")
+        print(f"{r.backend:<12}{r.n:>9}{r.batch:>7}{r.warmup:>8}{r.ledger_rate:>14,.0f}"
+              f"{r.raw_rate:>12,.0f}{r.ratio:>8.2f}")
     return 0
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pluggy
+from pydantic import BaseModel
 from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -108,6 +109,7 @@ class _Account:
     name: AccountName
     balance: int
     negative_allowed: bool
+    lot_tracked: bool = False
 
 
 @dataclass
@@ -342,8 +344,15 @@ class Ledger:
         accounts = self._lock_accounts(conn, tenant_id, pending)
         lots = self._lock_lots(conn, tenant_id, pending, accounts)
         now = self.clock.now()
+        expiry: list[datetime | None] = []  # the policy's answer for (tenant, now), once asked
+
+        def default_expiry() -> datetime | None:
+            if not expiry:
+                expiry.append(self.expiry_policy(tenant_id, now))
+            return expiry[0]
+
         for item in pending:
-            self._stage(tenant_id, item, accounts, lots, now)
+            self._stage(tenant_id, item, accounts, lots, now, default_expiry)
         self._chain(conn, tenant_id, pending)
         insert_many(conn, t.transactions, [p.row for p in pending])
         insert_many(conn, t.postings, [row for p in pending for row in p.postings])
@@ -404,25 +413,36 @@ class Ledger:
             raise _AccountsMissing([names[c] for c in codes if c not in rows])
         result = {}
         for code in codes:
-            row = rows[code]
+            account_id, balance = rows[code]
             name = names[code]
             kind = self.registry.kind(name.kind)
             negative_allowed = self.registry.account_types[name.type].negative_allowed or (
                 name.type == "subject" and kind.negative_allowed)
-            result[code] = _Account(row.id, name, int(row.balance), negative_allowed)
+            result[code] = _Account(account_id, name, int(balance), negative_allowed,
+                                    lot_tracked=name.type == "subject" and kind.lots)
         return result
 
     def _select_accounts(self, conn: Connection, tenant_id: uuid.UUID,
-                         codes: list[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+                         codes: list[str]) -> dict[str, tuple[uuid.UUID, int]]:
+        """``code → (id, balance)`` of the accounts that exist, locked on PostgreSQL (one
+        ``= ANY(array)`` statement, rows locked in code order); through the driver, as these are
+        a batch's hot rows."""
+        dialect = conn.dialect
+        tenant = _bind(t.accounts.c.tenant_id, tenant_id, dialect)
+        if not self.db.is_sqlite:
+            result = conn.exec_driver_sql(
+                "SELECT code, id, balance FROM accounts WHERE tenant_id = %s AND code = ANY(%s) "
+                "ORDER BY code FOR NO KEY UPDATE", (tenant, codes))
+            return {code: (account_id, balance) for code, account_id, balance in result}
+        to_uuid = t.accounts.c.id.type._cached_result_processor(dialect, None)
+        found: dict[str, tuple[uuid.UUID, int]] = {}
         for start in range(0, len(codes), 500):
-            query = (select(t.accounts.c.code, t.accounts.c.id, t.accounts.c.balance)
-                     .where(t.accounts.c.tenant_id == tenant_id,
-                            t.accounts.c.code.in_(codes[start:start + 500]))
-                     .order_by(t.accounts.c.code))
-            if not self.db.is_sqlite:
-                query = query.with_for_update(key_share=True)
-            found.update({row.code: row for row in conn.execute(query)})
+            chunk = codes[start:start + 500]
+            result = conn.exec_driver_sql(
+                "SELECT code, id, balance FROM accounts WHERE tenant_id = ? AND code IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY code", (tenant, *chunk))
+            found.update({code: (to_uuid(account_id) if to_uuid else account_id, balance)
+                          for code, account_id, balance in result})
         return found
 
     def _create_accounts(self, conn: Connection, tenant_id: uuid.UUID,
@@ -454,13 +474,13 @@ class Ledger:
         pinned = set()
         for p in pending:
             for leg in p.request.legs:
-                name = accounts[self._parse(leg.account).code].name
-                if name.type != "subject" or not self.registry.kind(name.kind).lots:
+                account = accounts[self._parse(leg.account).code]
+                if not account.lot_tracked:
                     continue
                 if leg.lot_id is not None:
                     pinned.add(leg.lot_id)
                 if leg.amount < 0:
-                    debited.add(accounts[name.code].id)
+                    debited.add(account.id)
         if not debited and not pinned:
             return {}
         query = (select(t.lots).where(t.lots.c.tenant_id == tenant_id, or_(
@@ -473,38 +493,43 @@ class Ledger:
                 for row in conn.execute(query)}
 
     def _stage(self, tenant_id: uuid.UUID, item: _Pending, accounts: dict[str, _Account],
-               lots: dict[uuid.UUID, _Lot], now: datetime) -> None:
+               lots: dict[uuid.UUID, _Lot], now: datetime,
+               default_expiry: Callable[[], datetime | None]) -> None:
         """Apply one transaction to the in-memory accounts and lots; build its rows."""
         tx_id = new_id()
+        parse = self._parse
+        postings = item.postings
         for leg in item.request.legs:
-            account = accounts[self._parse(leg.account).code]
-            account.balance += leg.amount
+            account = accounts[parse(leg.account).code]
+            amount = leg.amount
+            account.balance += amount
             if account.balance < 0 and not account.negative_allowed:
                 raise InsufficientBalance(
                     f"account {account.name.code} would go below zero",
                     account=account.name.code)
-            lot_tracked = (account.name.type == "subject"
-                           and self.registry.kind(account.name.kind).lots)
-            if not lot_tracked:
-                pieces: list[tuple[uuid.UUID | None, int]] = [(None, leg.amount)]
-            elif leg.amount > 0:
-                pieces = [(self._credit_lot(tenant_id, tx_id, account, leg, lots, now),
-                           leg.amount)]
+            if not account.lot_tracked:
+                pieces: list[tuple[uuid.UUID | None, int]] = [(None, amount)]
+            elif amount > 0:
+                pieces = [(self._credit_lot(tenant_id, tx_id, account, leg, lots, now,
+                                            default_expiry), amount)]
             else:
                 pieces = _consume_lots(account, leg, lots, now)
-            for lot_id, amount in pieces:
-                item.postings.append({
+            name = account.name
+            for lot_id, piece in pieces:
+                postings.append({
                     "tenant_id": tenant_id, "id": new_id(), "transaction_id": tx_id,
-                    "account_id": account.id, "kind": account.name.kind, "amount": amount,
-                    "lot_id": lot_id, "account": account.name.code})
+                    "account_id": account.id, "kind": name.kind, "amount": piece,
+                    "lot_id": lot_id, "account": name.code})
+        request = item.request
         item.row = {
-            "tenant_id": tenant_id, "id": tx_id, "idempotency_key": item.request.idempotency_key,
-            "body_hash": item.body_hash, "memo": item.request.memo,
-            "meta": dict(item.request.metadata), "reverses_id": item.reverses_id,
+            "tenant_id": tenant_id, "id": tx_id, "idempotency_key": request.idempotency_key,
+            "body_hash": item.body_hash, "memo": request.memo,
+            "meta": dict(request.metadata), "reverses_id": item.reverses_id,
             "created_at": now}
 
     def _credit_lot(self, tenant_id: uuid.UUID, tx_id: uuid.UUID, account: _Account, leg: Leg,
-                    lots: dict[uuid.UUID, _Lot], now: datetime) -> uuid.UUID:
+                    lots: dict[uuid.UUID, _Lot], now: datetime,
+                    default_expiry: Callable[[], datetime | None]) -> uuid.UUID:
         """A credit restores the pinned lot while it is unexpired, else makes a new lot."""
         pinned = lots.get(leg.lot_id) if leg.lot_id else None
         if pinned is not None and pinned.account_id == account.id and (
@@ -518,7 +543,7 @@ class Ledger:
         elif leg.expires_at is not None:
             expires_at = leg.expires_at
         else:
-            expires_at = self.expiry_policy(tenant_id, now)
+            expires_at = default_expiry()
         lot = _Lot(new_id(), account.id, account.name.kind, leg.amount, leg.amount, now,
                    expires_at, transaction_id=tx_id, new=True)
         lots[lot.id] = lot
@@ -532,11 +557,12 @@ class Ledger:
             head_query = head_query.with_for_update()
         head = conn.execute(head_query).one()
         seq, prev = int(head.seq), head.hash
+        created: dict[datetime, str] = {}
         for item in pending:
             seq += 1
             item.row["seq"] = seq
             item.row["prev_hash"] = prev
-            item.row["hash"] = prev = chain_hash(prev, item.row, item.postings)
+            item.row["hash"] = prev = _chain_hash(prev, item.row, item.postings, created)
         conn.execute(update(t.chain_heads).where(t.chain_heads.c.tenant_id == tenant_id)
                      .values(seq=seq, hash=prev))
 
@@ -623,8 +649,20 @@ def _consume_lots(account: _Account, leg: Leg, lots: dict[uuid.UUID, _Lot],
 
 
 def body_hash(request: TransactionRequest) -> str:
-    body = request.model_dump(mode="json", exclude={"idempotency_key"})
-    return hashlib.sha256(_canonical(body).encode()).hexdigest()
+    """sha256 of the request's canonical JSON without its idempotency key (JF-LED-3)."""
+    return hashlib.sha256(_canonical(_body(request)).encode()).hexdigest()
+
+
+def _body(request: TransactionRequest) -> dict[str, Any]:
+    """``request.model_dump(mode="json", exclude={"idempotency_key"})``, built directly for the
+    plain requests of the hot path (legs without ``expires_at``); pydantic's dump otherwise."""
+    if type(request) is TransactionRequest and all(
+            type(leg) is Leg and leg.expires_at is None for leg in request.legs):
+        return {"legs": [{"account": leg.account, "amount": leg.amount,
+                          "lot_id": None if leg.lot_id is None else str(leg.lot_id),
+                          "expires_at": None} for leg in request.legs],
+                "memo": request.memo, "metadata": dict(request.metadata)}
+    return request.model_dump(mode="json", exclude={"idempotency_key"})
 
 
 def chain_hash(prev_hash: str, row: dict[str, Any], postings: Iterable[dict[str, Any]]) -> str:
@@ -641,8 +679,45 @@ def chain_hash(prev_hash: str, row: dict[str, Any], postings: Iterable[dict[str,
     return hashlib.sha256((prev_hash + _canonical(body)).encode()).hexdigest()
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _chain_hash(prev_hash: str, row: dict[str, Any], postings: list[dict[str, Any]],
+                created: dict[datetime, str]) -> str:
+    """:func:`chain_hash` for the rows the ledger stages, the same characters without building
+    and sorting a dict per transaction: the canonical JSON's keys written in sorted order,
+    strings and the metadata through the same encoder. ``created`` caches the timestamp's text
+    (one ``now`` per batch)."""
+    created_at = row["created_at"]
+    when = created.get(created_at)
+    if when is None:
+        when = created[created_at] = created_at.astimezone(UTC).isoformat()
+    encode = _CANONICAL.encode
+    legs = sorted([str(p["id"]), str(p["account_id"]), p["kind"], int(p["amount"]),
+                   str(p["lot_id"]) if p["lot_id"] else None] for p in postings)
+    reverses = row["reverses_id"]
+    text = "".join((
+        prev_hash, '{"body":', encode(row["body_hash"]), ',"created_at":"', when,
+        '","id":"', str(row["id"]), '","key":', encode(row["idempotency_key"]),
+        ',"memo":', encode(row["memo"]), ',"meta":', encode(row["meta"]), ',"postings":[',
+        ",".join(f'["{pid}","{account}",{encode(kind)},{amount},'
+                 f'{"null" if lot is None else chr(34) + lot + chr(34)}]'
+                 for pid, account, kind, amount, lot in legs),
+        '],"reverses":', "null" if not reverses else f'"{reverses}"', ',"seq":',
+        str(int(row["seq"])), "}"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, with
+    the encoder made once instead of per call."""
+    return _CANONICAL.encode(value)
+
+
+def _bind(column: Any, value: Any, dialect: Any) -> Any:
+    """``value`` as the driver takes it for ``column`` (through the type's bind processor)."""
+    process = column.type._cached_bind_processor(dialect)
+    return process(value) if process else value
 
 
 def _lot_row(tenant_id: uuid.UUID, lot: _Lot) -> dict[str, Any]:
@@ -653,14 +728,30 @@ def _lot_row(tenant_id: uuid.UUID, lot: _Lot) -> dict[str, Any]:
 
 def _view(tenant_id: uuid.UUID, row: dict[str, Any],
           postings: list[dict[str, Any]]) -> TransactionView:
-    return TransactionView.model_construct(
-        tenant_id=tenant_id, id=row["id"], seq=row["seq"], idempotency_key=row["idempotency_key"],
-        memo=row["memo"], metadata=row["meta"], reverses_id=row["reverses_id"],
-        created_at=row["created_at"], hash=row["hash"],
-        postings=tuple(PostingView.model_construct(
-            id=p["id"], transaction_id=p["transaction_id"],
-            account=p["account"], kind=p["kind"],
-            amount=p["amount"], lot_id=p["lot_id"]) for p in postings))
+    return _construct(TransactionView, {
+        "tenant_id": tenant_id, "id": row["id"], "seq": row["seq"],
+        "idempotency_key": row["idempotency_key"], "memo": row["memo"],
+        "metadata": row["meta"], "reverses_id": row["reverses_id"],
+        "created_at": row["created_at"], "hash": row["hash"],
+        "postings": tuple(_construct(PostingView, {
+            "id": p["id"], "transaction_id": p["transaction_id"], "account": p["account"], "kind": p["kind"],
+            "amount": p["amount"], "lot_id": p["lot_id"]}) for p in postings)})
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_setattr = object.__setattr__
+
+
+def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+    """``cls.model_construct(**values)`` for trusted values of every field, in field order, of a
+    model without aliases, defaults to fill, extras, private attributes or post-init (the
+    views): what ``model_construct`` does for such a model, without its per-field loop."""
+    model = cls.__new__(cls)
+    _setattr(model, "__dict__", values)
+    _setattr(model, "__pydantic_fields_set__", set(values))
+    _setattr(model, "__pydantic_extra__", None)
+    _setattr(model, "__pydantic_private__", None)
+    return model
 
 
 def _load_views(conn: Connection, tenant_id: uuid.UUID, where: list[Any]) -> list[TransactionView]:
