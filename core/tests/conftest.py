@@ -1,76 +1,11 @@
-"""Every test that takes ``platform`` runs on SQLite and on PostgreSQL.
-
-PostgreSQL tests need ``JIFEN_TEST_POSTGRES_URL`` (``.ci/start-postgres`` prints it). Without it
-they are skipped — unless ``JIFEN_REQUIRE_POSTGRES=1`` (set by ``.ci/run``), when they fail.
-"""
+"""The database fixtures (``database_url``, ``platform``, ``city``) come from jifen's pytest
+plugin, `jifen.pytest_plugin`, which plugin authors get too."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
-from jifen.platform import Platform
-from jifen.store.migrate import upgrade
-from jifen.testing import TenantFixture, make_platform, make_tenant
-
-BACKENDS = ["sqlite", "postgresql"]
-
-
-def _postgres_admin_url() -> str:
-    url = os.environ.get("JIFEN_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("JIFEN_REQUIRE_POSTGRES") == "1":
-            pytest.fail("JIFEN_REQUIRE_POSTGRES=1 but JIFEN_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL not configured (set JIFEN_TEST_POSTGRES_URL)")
-    return url
-
-
-@pytest.fixture(scope="session")
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[str]:
-    """A freshly migrated database for the session, per backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jifen.db'}"
-        upgrade(url)
-        yield url
-        return
-    admin_url = _postgres_admin_url()
-    name = f"jifen_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "database_url" in metafunc.fixturenames:
-        backends = BACKENDS
-        if metafunc.definition.get_closest_marker("postgres_only"):
-            backends = ["postgresql"]
-        metafunc.parametrize("database_url", backends, indirect=True, scope="session")
-
-
-@pytest.fixture
-def platform(database_url: str) -> Iterator[Platform]:
-    p = make_platform(database_url)
-    yield p
-    p.db.dispose()
-
-
-@pytest.fixture
-def city(platform: Platform) -> TenantFixture:
-    """A new tenant (tests never share one) with the tree city → … → grid-1, grid-2."""
-    return make_tenant(platform)
 
 
 @pytest.fixture

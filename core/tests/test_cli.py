@@ -15,7 +15,8 @@ def jifen(*args: str, cwd: Path, env: dict[str, str] | None = None
 
 
 def test_demo_runs_twice_with_the_same_balances_and_a_verified_audit(tmp_path: Path) -> None:
-    env = {"JIFEN_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    # The core's demo alone (no plugins), so that the figures are the core's.
+    env = {"JIFEN_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "JIFEN_LOAD_PLUGINS": ""}
     first = jifen("demo", cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     assert "211.2" in first.stdout and "verified" in first.stdout
@@ -24,7 +25,7 @@ def test_demo_runs_twice_with_the_same_balances_and_a_verified_audit(tmp_path: P
     table = lambda out: out[out.index("balances after"):]  # noqa: E731
     assert table(second.stdout) == table(first.stdout)  # nothing posted twice
     assert "武**" in first.stdout  # the public notice masks names (JF-DUE-4)
-    assert "audit: 51 transactions" in second.stdout
+    assert "audit: 50 transactions" in second.stdout
     assert "add up to 236.20" in first.stdout  # 211.2 points, heroic act weighted 1.5
 
     from sqlalchemy import create_engine, text
@@ -38,6 +39,24 @@ def test_demo_runs_twice_with_the_same_balances_and_a_verified_audit(tmp_path: P
     assert child.returncode == 0, child.stderr
     assert "contribution score 236.20 (a guardian's score, JF-SUB-2)" in child.stdout
     assert (tmp_path / ".jifen" / "master.key").stat().st_mode & 0o077 == 0
+
+
+def test_demo_with_the_installed_plugins_adds_their_parts(tmp_path: Path) -> None:
+    from jifen.plugins import make_plugin_manager
+
+    pm = make_plugin_manager()
+    seeding = {pm.get_name(impl.plugin) for impl in pm.hook.seed_demo.get_hookimpls()}
+    env = {"JIFEN_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "COLUMNS": "200"}
+    first = jifen("demo", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "verified" in first.stdout
+    marks = {"surveys": "(JF-ENG-1)", "merchant_redemption": "(JF-FUND-2)",
+             "grid_evaluation": "(JF-GRID-1)", "order_grabbing": "department ranking"}
+    for name, mark in marks.items():
+        assert (mark in first.stdout) == (name in seeding), name
+    second = jifen("demo", cwd=tmp_path, env=env)
+    table = lambda out: out[out.index("balances after"):]  # noqa: E731
+    assert second.returncode == 0 and table(second.stdout) == table(first.stdout)
 
 
 def test_errors_print_their_code_and_exit_2(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ import pluggy
 from sqlalchemy import Connection, Uuid, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from jifen import audit_log, configure, roles, tenants
+from jifen import audit_log, configure, funding, roles, tenants
 from jifen.clock import Clock
 from jifen.config import CatalogueItem
 from jifen.errors import (
@@ -45,6 +45,7 @@ from jifen.errors import (
     JifenError,
     NotFound,
     NoticeClosed,
+    NotInCatalogue,
     ReasonRequired,
     SelfReview,
 )
@@ -231,7 +232,7 @@ class Claims:
                   amount=str(caps.granted))
         if item.notice_required and not item.auto_award:
             return claim, caps
-        view = post([self._award_request(claim, None)])[0]
+        view = post(self._funded_requests(conn, tenant_id, [claim]))[0]
         claim = _set(conn, claim, state=S.FINAL, transaction_id=view.id, decided_at=now)
         self._log(conn, tenant_id, reviewer, "claim.final", claim.id, "no notice needed",
                   transaction=str(view.id))
@@ -387,7 +388,8 @@ class Claims:
                 t.claims.c.tenant_id == tenant_id, t.claims.c.id.in_(claim_ids))).all()
         self.ledger.open_accounts(tenant_id, {  # so that the work below runs once
             code for kind, subject_id in kinds_subjects
-            for code in (subject_account(subject_id, kind), system_account("issuance", kind))})
+            for code in (subject_account(subject_id, kind), system_account("issuance", kind))
+            if kind != funding.KIND or code.startswith("subject:")})
 
         def work(conn: Connection, post: Poster) -> list[Claim]:
             rows = conn.execute(select(t.claims).where(
@@ -397,7 +399,7 @@ class Claims:
             claims = [_claim(r) for r in rows]
             if not claims:
                 return []
-            views = post([self._award_request(c, None) for c in claims])
+            views = post(self._funded_requests(conn, tenant_id, claims))
             now = self.clock.now()
             set_many(conn, t.claims, tenant_id, "transaction_id",
                      [(c.id, v.id) for c, v in zip(claims, views, strict=True)],
@@ -614,22 +616,43 @@ class Claims:
             except Exception:  # a plugin's failure must not undo a committed award
                 log.exception("claim_finalised hook failed")
 
-    def _award_request(self, claim: Claim, note: str | None) -> TransactionRequest:
+    def _funded_requests(self, conn: Connection, tenant_id: uuid.UUID,
+                         claims: Sequence[Claim]) -> list[TransactionRequest]:
+        """The awards of ``claims``; material ones draw on their item's pool (JF-FUND-1), which
+        refuses with `funding.pool_exhausted` (nothing posted) when the pool is short."""
+        config = configure.policy(conn, tenant_id).config
+        pools: dict[uuid.UUID, str] = {}
+        for claim in claims:
+            if claim.kind == funding.KIND:
+                item = configure.item_version(conn, tenant_id, claim.item_code, claim.item_version)
+                pool = config.pool_of(item) if config is not None else item.pool
+                if pool is None:
+                    raise NotInCatalogue(f"material item {claim.item_code!r} has no funding pool "
+                                         "(JF-FUND-1)", item=claim.item_code)
+                pools[claim.id] = pool
+        funding.draw(conn, tenant_id, [
+            funding.Issue(pools[c.id], c.subject_id, c.amount or 0, f"claim:{c.id}", "", {})
+            for c in claims if c.id in pools and (c.amount or 0) > 0])
+        return [self._award_request(c, pools.get(c.id)) for c in claims]
+
+    def _award_request(self, claim: Claim, pool: str | None) -> TransactionRequest:
         assert claim.amount is not None
-        issuance = system_account("issuance", claim.kind)
+        issuance = (funding.pool_account(pool) if pool is not None
+                    else system_account("issuance", claim.kind))
         own = subject_account(claim.subject_id, claim.kind)
         return TransactionRequest(
             idempotency_key=f"claim:{claim.id}",
             legs=(Leg(account=issuance, amount=-claim.amount),
                   Leg(account=own, amount=claim.amount)),
-            memo=note or f"claim {claim.item_code} of {claim.deed_date}",
+            memo=f"claim {claim.item_code} of {claim.deed_date}",
             metadata={"source": "claim", "claim": str(claim.id), "item": claim.item_code,
                       "item_version": str(claim.item_version), "category": claim.category,
                       "evidence": claim.evidence_fingerprint,
                       "approver": str(claim.reviewed_by) if claim.reviewed_by else "auto",
                       "deed_date": str(claim.deed_date),
                       "notice": str(claim.notice_batch_id) if claim.notice_batch_id else "",
-                      "notice_ends": str(claim.notice_ends_on) if claim.notice_ends_on else ""})
+                      "notice_ends": str(claim.notice_ends_on) if claim.notice_ends_on else "",
+                      **({"pool": pool} if pool else {})})
 
     def _caps(self, conn: Connection, tenant_id: uuid.UUID, claim: Claim, item: CatalogueItem,
               requested: int, subject_path: str) -> CapOutcome:

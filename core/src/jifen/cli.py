@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -25,6 +27,9 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(notices_app, name="notices")
+codes_app = typer.Typer(help="Signed short-lived codes and their QR images (码上生活).",
+                        no_args_is_help=True)
+app.add_typer(codes_app, name="codes")
 
 console = Console()
 DatabaseOption = Annotated[str | None, typer.Option(
@@ -180,6 +185,28 @@ def stats_command(
     console.print(table)
 
 
+@app.command("pools")
+def pools_command(tenant: TenantOption,
+                  as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+                  database: DatabaseOption = None) -> None:
+    """The tenant's funding pools: limit, issued and remaining material points (JF-FUND-1)."""
+    import json
+
+    platform = open_platform(database)
+    pools = platform.funding.pools(platform.tenant(tenant).id)
+    if as_json:
+        typer.echo(json.dumps([{**p.model_dump(), "remaining": p.remaining} for p in pools],
+                              ensure_ascii=False, indent=2))
+        return
+    table = Table("pool", "name", "owner", title=f"{tenant} — funding pools (points)")
+    for heading in ("limit", "issued", "remaining"):
+        table.add_column(heading, justify="right")
+    for p in pools:
+        table.add_row(p.code, p.name, p.owner, str(p.limit_points), str(p.issued),
+                      str(p.remaining))
+    console.print(table)
+
+
 @app.command("score")
 def score(
     tenant: TenantOption,
@@ -201,6 +228,129 @@ def score(
     with platform.db.read() as conn:
         names = approver_names(conn, tenant_id, result)
     print_score(console, result, who.name, lines=lines, names=names)
+
+
+class CodePurpose(StrEnum):
+    """What a code is for (JF-CODE-1)."""
+
+    pay = "pay"
+    verify_benefit = "verify-benefit"
+    identify = "identify"
+
+
+PurposeOption = Annotated[CodePurpose, typer.Option("--purpose", help="What the code is for.")]
+
+
+@codes_app.command("issue")
+def codes_issue(
+    tenant: TenantOption,
+    subject: Annotated[str, typer.Option("--subject", help="The subject's public code.")],
+    purpose: PurposeOption,
+    benefit: Annotated[str | None, typer.Option(
+        "--benefit", help="The benefit a verify-benefit code shows.")] = None,
+    valid_until: Annotated[str | None, typer.Option(
+        "--valid-until", help="The last day of the benefit's validity, YYYY-MM-DD.")] = None,
+    lifetime: Annotated[int, typer.Option("--lifetime", help="Seconds the code lives.")] = 60,
+    qr: Annotated[Path | None, typer.Option(
+        "--qr", help="Also write the code as a QR image: FILE.svg or FILE.png.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Issue a subject's code and print it (JF-CODE-1); --qr writes its QR image (JF-CODE-3)."""
+    from datetime import timedelta
+
+    from jifen import subjects
+    from jifen.codes import render_qr
+
+    fmt = _qr_format(qr)
+    until = _option_date("--valid-until", valid_until)
+    platform = open_platform(database)
+    tenant_id = platform.tenant(tenant).id
+    with platform.db.read() as conn:
+        who = subjects.find_by_code(conn, tenant_id, subject)
+    issued = platform.codes.issue(tenant_id, who.id, purpose.value, benefit=benefit,
+                                  valid_until=until, lifetime=timedelta(seconds=lifetime))
+    if qr is not None:
+        qr.write_bytes(render_qr(issued.token, fmt))
+    typer.echo(issued.token)
+    Console(stderr=True).print(
+        f"{purpose.value} code of {who.code}, key {issued.key_id}, expires "
+        f"{issued.expires_at:%Y-%m-%d %H:%M:%S} UTC" + (f"; QR image {qr}" if qr else ""),
+        highlight=False, markup=False)
+
+
+@codes_app.command("verify")
+def codes_verify(
+    token: Annotated[str, typer.Argument(help="The code (the text of its QR image).")],
+    tenant: TenantOption,
+    purpose: PurposeOption,
+    database: DatabaseOption = None,
+) -> None:
+    """Check a code online without using it: tenant, key, signature, purpose, expiry, not used
+    (JF-CODE-1). A refused code exits 2 with its error code."""
+    from jifen import subjects
+    from jifen.codes import BenefitCode
+
+    platform = open_platform(database)
+    tenant_id = platform.tenant(tenant).id
+    result = platform.codes.verify(tenant_id, token, purpose.value)
+    expires = f"{result.expires_at:%Y-%m-%d %H:%M:%S} UTC"
+    if isinstance(result, BenefitCode):
+        console.print(f"valid verify-benefit code: {result.benefit}, valid until "
+                      f"{result.valid_until}; the code expires {expires}", highlight=False)
+        return
+    with platform.db.read() as conn:
+        who = subjects.get_subject(conn, tenant_id, result.subject_id)
+    console.print(f"valid {result.purpose} code of subject {who.code}; the code expires "
+                  f"{expires}", highlight=False)
+
+
+@codes_app.command("keys")
+def codes_keys(
+    tenant: TenantOption,
+    rotate: Annotated[bool, typer.Option(
+        "--rotate", help="First make a new signing key and retire the current one.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print only the published public keys, as JSON.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """The tenant's code-signing keys; the published ones are what providers verify benefit
+    codes with, offline (JF-CODE-2). Makes the first key if the tenant has none."""
+    import json
+
+    platform = open_platform(database)
+    tenant_id = platform.tenant(tenant).id
+    if rotate:
+        new = platform.codes.rotate_key(tenant_id)
+        Console(stderr=True).print(f"new signing key {new.key_id}", highlight=False)
+    published = platform.codes.public_keys(tenant_id)
+    if as_json:
+        typer.echo(json.dumps(published, indent=2))
+        return
+    table = Table("key id", "state", "created", "retired", "public key (base64)")
+    for key in platform.codes.keys(tenant_id):
+        state = ("signing" if key.active else
+                 "published" if key.key_id in published else "withdrawn")
+        table.add_row(key.key_id, state, f"{key.created_at:%Y-%m-%d %H:%M:%S}",
+                      f"{key.retired_at:%Y-%m-%d %H:%M:%S}" if key.retired_at else "",
+                      key.public_key)
+    console.print(table)
+
+
+def _qr_format(path: Path | None) -> Literal["svg", "png"]:
+    suffix = path.suffix.lower() if path is not None else ".svg"
+    if suffix not in (".svg", ".png"):
+        raise typer.BadParameter("the QR image file must end in .svg or .png", param_hint="--qr")
+    return "svg" if suffix == ".svg" else "png"
+
+
+def _option_date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}: expected a date YYYY-MM-DD",
+                                 param_hint=option) from None
 
 
 @app.command("demo")

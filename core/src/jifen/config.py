@@ -35,6 +35,8 @@ __all__ = [
     "Caps",
     "CatalogueItem",
     "OrgUnit",
+    "ScenarioConfig",
+    "ScenarioEligibilityOverride",
     "Settings",
     "TenantConfig",
     "add_working_days",
@@ -304,6 +306,9 @@ class CatalogueItem(BaseModel):
     valid_from: date
     basis: str | None = Field(default=None, min_length=1)
     max_deduction: ExactDecimal | None = None
+    #: The funding pool material awards of this item draw from (JF-FUND-1); default:
+    #: the tenant's ``default_pool``.
+    pool: str | None = Field(default=None, pattern=_CODE_PATTERN)
 
     @field_validator("category")
     @classmethod
@@ -450,6 +455,48 @@ class CatalogueItem(BaseModel):
 # tenant
 
 
+class Pool(BaseModel):
+    """A funded budget line that material points are issued from (JF-FUND-1)."""
+
+    model_config = _STRICT
+
+    code: str = Field(pattern=_CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    #: Whose budget it is: a department, a street or a sponsor.
+    owner: str = Field(min_length=1, max_length=200)
+    #: The most material points the pool may have issued (points; 100 points = 1 yuan).
+    limit_points: int = Field(ge=0)
+
+
+class ScenarioEligibilityOverride(BaseModel):
+    """The eligibility values of a scenario a tenant sets in its file (JF-SCN-1); a field left
+    out (or null) keeps the plugin's value."""
+
+    model_config = _STRICT
+
+    min_score: ExactDecimal | None = None
+    residence: str | None = Field(default=None, pattern=_CODE_PATTERN)
+    required_categories: list[str] | None = None
+    consent: bool | None = None
+
+    @field_validator("min_score")
+    @classmethod
+    def _one_decimal(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value != value.quantize(_TENTH):
+            raise PydanticCustomError("min_score_places", _places_message("moral"))
+        return value
+
+
+class ScenarioConfig(BaseModel):
+    """A tenant's overrides of one scenario (``scenarios: {<code>: ...}``): eligibility values
+    and mode options (validated by the scenario's mode when the rule is resolved)."""
+
+    model_config = _STRICT
+
+    eligibility: ScenarioEligibilityOverride = Field(default_factory=ScenarioEligibilityOverride)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
 class TenantConfig(BaseModel):
     """The whole configuration of one tenant (one city)."""
 
@@ -464,6 +511,12 @@ class TenantConfig(BaseModel):
     catalogue: list[CatalogueItem] = Field(default_factory=list)
     #: Per-subject caps per category (JF-CAT-2).
     category_caps: dict[str, Caps] = Field(default_factory=dict)
+    #: Funding pools of material points (JF-FUND-1).
+    pools: list[Pool] = Field(default_factory=list)
+    #: The pool of material items that name none.
+    default_pool: str | None = Field(default=None, pattern=_CODE_PATTERN)
+    #: Per-scenario overrides of eligibility and options (JF-SCN-1), by scenario code.
+    scenarios: dict[str, ScenarioConfig] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
@@ -519,8 +572,41 @@ class TenantConfig(BaseModel):
                 problems.add(
                     ("category_caps", category), f"no catalogue item has category {category!r}", category
                 )
+        self._check_pools(problems)
+        self._check_scenarios(problems, set(seen_units))
         problems.raise_if_any()
         return self
+
+    def _check_scenarios(self, problems: _Problems, units: set[str]) -> None:
+        """A scenario's residence names a unit of the tree (JF-SCN-1)."""
+        for code, scenario in self.scenarios.items():
+            residence = scenario.eligibility.residence
+            if residence is not None and residence not in units:
+                problems.add(("scenarios", code, "eligibility", "residence"),
+                             f"no org unit {residence!r} in the tree", residence)
+
+    def _check_pools(self, problems: _Problems) -> None:
+        """JF-FUND-1: pools are named once, and every material item resolves to one."""
+        codes: set[str] = set()
+        for i, pool in enumerate(self.pools):
+            if pool.code in codes:
+                problems.add(("pools", i, "code"), f"pool {pool.code!r} is defined twice", pool.code)
+            codes.add(pool.code)
+        if self.default_pool is not None and self.default_pool not in codes:
+            problems.add(("default_pool",), f"no pool {self.default_pool!r} in pools", self.default_pool)
+        for i, item in enumerate(self.catalogue):
+            if item.pool is not None and item.pool not in codes:
+                problems.add(("catalogue", i, "pool"), f"no pool {item.pool!r} in pools", item.pool)
+            elif item.kind == "material" and item.pool is None and self.default_pool is None:
+                problems.add(("catalogue", i, "pool"),
+                             f"material item {item.code!r} needs a funding pool: set pool here or "
+                             "default_pool (JF-FUND-1)", item.code)
+
+    def pool_of(self, item: CatalogueItem) -> str | None:
+        """The pool an item's material awards draw from; None for other kinds."""
+        if item.kind != "material":
+            return None
+        return item.pool or self.default_pool
 
     @staticmethod
     def _check_weights(

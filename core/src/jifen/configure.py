@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from jifen import audit_log, tenants
+from jifen import audit_log, funding, tenants
 from jifen.clock import Clock
 from jifen.config import (
     Calendar,
@@ -77,10 +77,12 @@ def apply_config(conn: Connection, clock: Clock, registry: Registry, config: Ten
         source=source, sha256=digest, config=body))
     published = _publish_catalogue(conn, tenant, config, registry, version, now,
                                    first=latest is None)
+    pools_changed = funding.sync_pools(conn, tenant.id, config.pools, clock)
     audit_log.record(conn, tenant.id, now, None, "config.applied", "tenant", tenant.id,
                      f"approved by {approved_by}",
                      {"version": str(version), "source": source, "sha256": digest,
-                      "units_added": str(units_added), "items_published": str(published)},
+                      "units_added": str(units_added), "items_published": str(published),
+                      "pools_changed": str(pools_changed)},
                      actor="operator")
     return ApplyResult(tenant, version, created, units_added, published, False)
 

@@ -21,8 +21,7 @@ from rich.table import Table
 
 from jifen import subjects
 from jifen.clock import MovableClock
-from jifen.ledger import subject_account, system_account
-from jifen.model import Leg, LinkRole, Subject, SubjectCreate, TransactionRequest
+from jifen.model import LinkRole, Subject, SubjectCreate
 from jifen.model.claims import ClaimState, ClaimSubmit
 from jifen.platform import Platform
 from jifen.reports import approver_names, print_score
@@ -61,6 +60,8 @@ def run_demo(platform: Platform, console: Console) -> None:
     city = _city(demo, result.tenant.id)
     if not demo.claims.of_subject(city.tenant_id, city.people["武先生"].id):
         _four_months(city, clock, console)
+        demo.pm.hook.seed_demo(platform=demo, tenant_id=city.tenant_id, clock=clock,
+                               console=console)
     _report(city, console)
 
 
@@ -160,7 +161,6 @@ def _four_months(city: _City, clock: MovableClock, console: Console) -> None:
         p.claims.close_notices(tenant)
         if month == 5:
             _appeal_the_deduction(city)
-    _spend(city)
     console.print(f"ran March–June 2024: {len(MONTHS)} notice batches closed")
 
 
@@ -191,15 +191,6 @@ def _appeal_the_deduction(city: _City) -> None:
                                reason="视频显示已系犬绳，扣分撤销")
 
 
-def _spend(city: _City) -> None:
-    """赵敏 pays 4.00 yuan of a 20.00 yuan bill with 400 points (20% cap, 100 points = 1 yuan)."""
-    city.platform.ledger.post(city.tenant_id, TransactionRequest(
-        idempotency_key="demo:spend:zhao", memo="bill 20.00 yuan at a partner merchant",
-        legs=(Leg(account=subject_account(city.people["赵敏"].id, "material"), amount=-400),
-              Leg(account=system_account("settlement", "material", "demo-merchant"),
-                  amount=400))))
-
-
 # --- what it prints -----------------------------------------------------------------------------
 
 def _print_notice(p: Platform, tenant: uuid.UUID, batch_id: uuid.UUID, console: Console) -> None:
@@ -217,7 +208,7 @@ def _print_notice(p: Platform, tenant: uuid.UUID, batch_id: uuid.UUID, console: 
 def _report(city: _City, console: Console) -> None:
     p, tenant = city.platform, city.tenant_id
     table = Table("resident", "moral", "material", "final claims",
-                  title="康巴什区 (demo) — balances after March–June 2024")
+                  title="康巴什区 (demo) — balances after the demo's months")
     for name, person in city.people.items():
         finals = sum(c.state == ClaimState.FINAL for c in p.claims.of_subject(tenant, person.id))
         table.add_row(name, str(p.balance(tenant, person.id, "moral")),

@@ -194,3 +194,119 @@ class AppealWindowClosed(Conflict):
     """The appeal window has passed (JF-DUE-3)."""
 
     code = "appeal.window_closed"
+
+
+class PoolExhausted(Conflict):
+    """Issuing would take a funding pool past its limit; nothing is posted (JF-FUND-1)."""
+
+    code = "funding.pool_exhausted"
+
+
+class LimitBelowIssued(Conflict):
+    """A pool's new limit is below what it has already issued (JF-FUND-1)."""
+
+    code = "funding.limit_below_issued"
+
+
+class InvalidCode(InvalidInput):
+    """A code is malformed, forged or has a bad signature (JF-CODE-1)."""
+
+    code = "code.invalid"
+
+
+class UnknownCodeKey(InvalidCode):
+    """A code names a signing key the tenant does not have (or no longer publishes) (JF-CODE-2)."""
+
+    code = "code.unknown_key"
+
+
+class CodeExpired(InvalidCode):
+    """A code's lifetime has passed (JF-CODE-1)."""
+
+    code = "code.expired"
+
+
+class WrongPurpose(InvalidCode):
+    """A code was issued for another purpose: pay, verify-benefit or identify (JF-CODE-1)."""
+
+    code = "code.wrong_purpose"
+
+
+class WrongTenant(InvalidCode):
+    """A code was issued by another tenant (JF-CODE-1, JF-ORG-1)."""
+
+    code = "code.wrong_tenant"
+
+
+class CodeReplayed(Conflict):
+    """A single-use code (a pay code) has been used already (JF-CODE-1)."""
+
+    code = "code.replayed"
+
+
+class UnknownScenario(NotFound):
+    """No plugin registers a scenario of that code (JF-SCN-1)."""
+
+    code = "scenario.unknown"
+
+
+class ScenarioRuleInvalid(InvalidInput):
+    """A scenario's rule, with the tenant file's overrides, does not validate (JF-SCN-1)."""
+
+    code = "scenario.invalid_rule"
+
+
+class WrongMode(InvalidInput):
+    """The operation belongs to another allocation mode (e.g. booking a threshold scenario)."""
+
+    code = "scenario.wrong_mode"
+
+
+class NoConsent(Forbidden):
+    """The subject (for a child, a guardian) has not consented to this scenario (JF-SCN-1,
+    JF-PRIV-2)."""
+
+    code = "scenario.no_consent"
+
+
+class GuardianConsentRequired(Forbidden):
+    """Consent for a child is given or withdrawn only by a guardian; anyone else's is refused
+    (JF-PRIV-4)."""
+
+    code = "scenario.guardian_consent_required"
+
+
+class NotEligible(Conflict):
+    """The subject does not meet the scenario's eligibility; the reasons are in the details."""
+
+    code = "scenario.not_eligible"
+
+
+class QuotaFull(Conflict):
+    """Every priority slot of the provider unit on that day is taken (JF-SCN-4)."""
+
+    code = "scenario.quota_full"
+
+
+class MonthlyLimit(Conflict):
+    """The resident has used the scenario the most times a month allows (JF-SCN-4)."""
+
+    code = "scenario.monthly_limit"
+
+
+class RoundWindowClosed(Conflict):
+    """The round's application window is not open (JF-SCN-3)."""
+
+    code = "scenario.window_closed"
+
+
+class RoundState(Conflict):
+    """The round is not in a state that allows this step (open → drawn → in_notice → final)."""
+
+    code = "scenario.round_state"
+
+
+class DuplicateApplication(Conflict):
+    """The applicant has applied to this round already: one application per applicant."""
+
+    code = "scenario.duplicate_application"

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
     import typer
+    from rich.console import Console
 
+    from jifen.clock import MovableClock
     from jifen.config import CatalogueItem
     from jifen.model import AccountType, PointKind, SubjectType, TransactionView
     from jifen.model.claims import Claim
+    from jifen.platform import Platform
+    from jifen.scenarios import AllocationMode, ScenarioSpec
     from jifen.scoring import Score, ScoreRequest
 
 hookspec = pluggy.HookspecMarker("jifen")
@@ -59,6 +64,21 @@ def register_subject_types(register: Callable[[SubjectType], None]) -> None:
 
     Args:
         register: callback taking a [`SubjectType`][jifen.model.SubjectType].
+    """
+
+
+@hookspec
+def register_migrations(register: Callable[[Path], None]) -> None:
+    """Contribute a directory of Alembic migrations for a plugin's own tables.
+
+    Call ``register(path)`` with the plugin's versions directory. Its first revision has
+    ``down_revision = None``, a ``branch_labels`` tuple naming the plugin and
+    ``depends_on`` the core revision whose tables it references (e.g. ``"0003"``); `jifen db
+    upgrade` then brings the core and every plugin branch to their heads. Plugin tables follow
+    the core's rule: ``tenant_id`` leads every primary and foreign key (JF-ORG-1).
+
+    Args:
+        register: callback taking the `Path` of a versions directory.
     """
 
 
@@ -160,4 +180,64 @@ def compute_score(request: ScoreRequest) -> Score | None:
 
     Returns:
         A [`Score`][jifen.scoring.Score] naming the method and its version, or ``None``.
+    """
+
+
+@hookspec
+def seed_demo(platform: Platform, tenant_id: uuid.UUID, clock: MovableClock,
+              console: Console) -> None:
+    """Add a plugin's part to `jifen demo`, once, when the demo city is first made.
+
+    Called after the core's four months of claims (March–June 2024), in the order plugins were
+    registered. ``platform`` runs on the demo's movable ``clock`` (set it forward as the story
+    needs; never back before July 2024), ``tenant_id`` is the demo city (the tenant file
+    `jifen/data/kangbashi.yaml`, with its funding pools), and ``console`` is where to print
+    a short summary of what was done. Find people with `jifen.subjects.find_by_code` (the demo's
+    residents have external references ``demo:<name>``).
+
+    Args:
+        platform: the demo platform.
+        tenant_id: the demo city.
+        clock: the demo's clock.
+        console: a rich console for the plugin's summary.
+    """
+
+
+@hookspec
+def register_scenarios(register: Callable[[ScenarioSpec], None]) -> None:
+    """Register scenarios: benefits that moral points unlock (JF-SCN-1).
+
+    Called when the scenarios are first needed, and again whenever the set of registered
+    plugins changes. Call ``register(ScenarioSpec(...))`` once per scenario: its code, name,
+    provider, the benefit a code shows, its allocation mode, eligibility (minimum score,
+    residence, required categories, consent — default required), use effect (``none``,
+    ``consume`` or ``mark``, with ``consume_points``), rule version and mode options. The spec
+    is validated, its options by its mode's options model; a code registered twice, or a mode
+    no plugin registers, is an error naming the plugins. A tenant may override the
+    eligibility values and options in its tenant file (``scenarios:``); decisions record the
+    resolved rule and its version.
+
+    Args:
+        register: callback taking a [`ScenarioSpec`][jifen.scenarios.ScenarioSpec].
+    """
+
+
+@hookspec
+def register_allocation_modes(register: Callable[[AllocationMode], None]) -> None:
+    """Register allocation modes: how a scenario's benefit is allocated (JF-SCN-1..4).
+
+    Called like [`register_scenarios`](#register_scenarios). Call
+    ``register(AllocationMode(name=..., options=..., decide=...))`` once per mode. ``options``
+    is a pydantic model that validates the options of every scenario using the mode;
+    ``decide(request)`` receives a [`DecisionRequest`][jifen.scenarios.DecisionRequest] (the
+    kind of decision, the resolved rule, the recorded inputs) and returns the result as a
+    JSON object. It must be a pure function of its request, so that a decision can be
+    replayed (JF-SCN-5). Every mode answers the check kinds (``check``, ``assertion``,
+    ``benefit_code``) with at least ``eligible`` and ``reasons``, and ``valid_until`` when a
+    positive answer can be proven with a benefit code. The built-in modes ``threshold``,
+    ``quota_round`` and ``capacity`` are registered this way by
+    ``jifen.builtins.scenario_modes``; a name registered twice is an error naming both plugins.
+
+    Args:
+        register: callback taking an [`AllocationMode`][jifen.scenarios.AllocationMode].
     """

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pluggy
@@ -18,7 +18,9 @@ import pluggy
 from jifen import audit, audit_log, configure, roles, subjects, tenants
 from jifen.claims import Claims
 from jifen.clock import Clock, SystemClock
+from jifen.codes import Codes
 from jifen.config import Settings, TenantConfig, load_config
+from jifen.funding import Funding
 from jifen.keys import TenantKeys, load_master_key
 from jifen.ledger import Ledger, default_expiry, subject_account, system_account
 from jifen.model import (
@@ -38,6 +40,7 @@ from jifen.model import (
 from jifen.model.claims import AuditEntry
 from jifen.plugins import make_plugin_manager
 from jifen.registry import Registry
+from jifen.scenarios import Scenarios
 from jifen.scoring import Score, Scorer
 from jifen.store import Database
 
@@ -55,6 +58,18 @@ class Platform:
         self.ledger = Ledger(db, self.clock, self.registry, self.pm, self._expiry)
         self.claims = Claims(db, self.clock, self.ledger, self.registry, self.pm)
         self.scorer = Scorer(db, self.pm, self.settings_at)
+        self.funding = Funding(db, self.ledger, self.clock)
+
+    @cached_property
+    def codes(self) -> Codes:
+        """Signed short-lived codes: issue, verify, consume, signing keys (JF-CODE-*)."""
+        return Codes(self.db, self.clock, self.keys)
+
+    @cached_property
+    def scenarios(self) -> Scenarios:
+        """Scenarios: consent, eligibility decisions, benefit codes, bookings, quota rounds and
+        replay (JF-SCN-*)."""
+        return Scenarios(self)
 
     # tenants and org tree ------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ import pluggy
 
 from jifen import hookspecs
 
-DEFAULT_PLUGINS: tuple[str, ...] = ("jifen.builtins.core_types", "jifen.builtins.default_score")
+DEFAULT_PLUGINS: tuple[str, ...] = ("jifen.builtins.core_types", "jifen.builtins.default_score",
+                                   "jifen.builtins.scenario_modes")
 """Modules registered as plugins before any entry point, exactly like third-party plugins."""
 
 ENTRY_POINT_GROUP = "jifen"

@@ -251,7 +251,7 @@ def _material(conn: Connection, tenant_id: uuid.UUID, since: datetime, until: da
     # (expiry beats settlement beats issuance; 0: none of them) and whether it touches a
     # subject account.
     rank = case((a.c.type == "expiry", _CLASS_EXPIRED), (a.c.type == "settlement", _CLASS_REDEEMED),
-                (a.c.type == "issuance", _CLASS_ISSUED), else_=0)
+                (a.c.type.in_(("issuance", "pool")), _CLASS_ISSUED), else_=0)
     legs = (
         select(p.c.amount, a.c.type, a.c.code, a.c.subject_id,
                func.max(rank).over(partition_by=p.c.transaction_id).label("cls"),

@@ -96,9 +96,17 @@ TEST_CATALOGUE: tuple[dict[str, Any], ...] = (
 )
 
 
+TEST_POOL: dict[str, Any] = {"code": "test-pool", "name": "测试预算 test budget",
+                             "owner": "测试区民政局 test civil affairs", "limit_points": 10_000_000}
+"""The default funding pool of `make_config` (100,000 yuan)."""
+
+
 def make_config(code: str, catalogue: Sequence[dict[str, Any]] = TEST_CATALOGUE,
                 **extra: Any) -> TenantConfig:
-    """A tenant file (as a model) with the test tree city → … → grid-1, grid-2."""
+    """A tenant file (as a model) with the test tree city → … → grid-1, grid-2, and one
+    funding pool `TEST_POOL` as the default pool (pass ``pools``/``default_pool`` to change)."""
+    extra.setdefault("pools", [TEST_POOL])
+    extra.setdefault("default_pool", TEST_POOL["code"] if extra["pools"] else None)
     grids = [{"code": "grid-1", "name": "第一网格", "level": "grid"},
              {"code": "grid-2", "name": "第二网格", "level": "grid"}]
     org = {"code": "city", "name": "测试市", "level": "city", "children": [

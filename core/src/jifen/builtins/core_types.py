@@ -23,6 +23,9 @@ def register_point_kinds(register: Callable[[PointKind], None]) -> None:
 def register_account_types(register: Callable[[AccountType], None]) -> None:
     register(AccountType(name="subject", label="subject account", system=False))
     register(AccountType(name="issuance", label="issuance", system=True, negative_allowed=True))
+    # JF-FUND-1: material points are issued from pools (pool:material:<code>), whose limit the
+    # funding module checks; their balance is minus what they have issued.
+    register(AccountType(name="pool", label="funding pool", system=True, negative_allowed=True))
     register(AccountType(name="expiry", label="expired points", system=True))
     register(AccountType(name="settlement", label="merchant settlement", system=True))
 

@@ -1,9 +1,15 @@
-"""Alembic migrations, run programmatically (``jifen db upgrade``); no alembic.ini needed."""
+"""Alembic migrations, run programmatically (``jifen db upgrade``); no alembic.ini needed.
+
+The core's revisions live in ``migrations/versions``; a plugin adds its own branch through the
+``register_migrations`` hook, and upgrading goes to every head.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pluggy
 from alembic import command
 from alembic.config import Config
 
@@ -12,25 +18,41 @@ from jifen.store.db import normalise_url
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def version_locations(pm: pluggy.PluginManager | None = None) -> list[Path]:
+    """The core's versions directory followed by every registered plugin's."""
+    if pm is None:
+        from jifen.plugins import make_plugin_manager
+
+        pm = make_plugin_manager()
+    found: list[Path] = [MIGRATIONS / "versions"]
+    pm.hook.register_migrations(register=lambda path: found.append(Path(path)))
+    return list(dict.fromkeys(found))
+
+
+def alembic_config(url: str, pm: pluggy.PluginManager | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations",
+                           os.pathsep.join(str(p) for p in version_locations(pm)))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (default: the newest)."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "heads", pm: pluggy.PluginManager | None = None) -> None:
+    """Bring the database at ``url`` to ``revision`` (default: every branch's newest)."""
+    command.upgrade(alembic_config(url, pm), revision)
 
 
 def current_revision(url: str) -> str | None:
+    """The database's revisions (core and plugin branches), comma-separated; None if empty."""
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
 
     engine = create_engine(normalise_url(url))
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            heads = MigrationContext.configure(conn).get_current_heads()
     finally:
         engine.dispose()
+    return ", ".join(sorted(heads)) or None

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -367,6 +368,208 @@ audit_log = Table(
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
     Index("ix_audit_log_entity", "tenant_id", "entity_id"),
 )
+
+pools = Table(
+    "pools",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    # Whose budget line it is: a department, a street or a sponsor (JF-FUND-1).
+    Column("owner", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    # The most points the pool may have outstanding as issued; raised by a new configuration.
+    Column("limit_points", Amount, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    UniqueConstraint("tenant_id", "code"),
+    CheckConstraint("limit_points >= 0", name="limit"),
+)
+
+# --- signed short-lived codes (JF-CODE-*) -----------------------------------------------------
+
+code_keys = Table(
+    "code_keys",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("key_id", String(32), primary_key=True),
+    Column("public_key", LargeBinary(32), nullable=False),  # raw Ed25519 public key
+    # Encrypted with the tenant's derived key (TenantKeys.encrypt); never in clear.
+    Column("private_key_enc", LargeBinary, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    # Set when a newer key takes over signing; codes it signed still verify until they expire.
+    Column("retired_at", Timestamp, nullable=True),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+used_codes = Table(
+    "used_codes",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    # The primary key makes a pay code single-use, also under concurrency (JF-CODE-1).
+    Column("code_id", Uuid, primary_key=True),
+    Column("purpose", String(32), nullable=False),
+    Column("subject_id", Uuid, nullable=True),
+    Column("used_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    Index("ix_used_codes_expires", "tenant_id", "expires_at"),
+)
+
+# --- scenarios: consent, decisions, marks, counters, bookings, quota rounds (JF-SCN-*) -------
+
+scenario_consents = Table(
+    "scenario_consents",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),  # UUIDv7; the latest record is the current state
+    Column("scenario", String(64), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("given_by", Uuid, nullable=False),
+    Column("via", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    ForeignKeyConstraint(["tenant_id", "given_by"], ["subjects.tenant_id", "subjects.id"]),
+    Index("ix_scenario_consents_subject", "tenant_id", "scenario", "subject_id"),
+)
+
+scenario_decisions = Table(
+    "scenario_decisions",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("scenario", String(64), nullable=False),
+    Column("subject_id", Uuid, nullable=True),  # NULL for a decision about a whole round
+    Column("kind", String(32), nullable=False),
+    Column("as_of", Timestamp, nullable=False),
+    Column("score_value", String(64), nullable=True),  # an exact decimal, as text
+    Column("method", String(100), nullable=True),
+    Column("method_version", String(50), nullable=True),
+    Column("rule", JSON, nullable=False),
+    Column("rule_version", String(80), nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    Index("ix_scenario_decisions_subject", "tenant_id", "scenario", "subject_id"),
+)
+
+scenario_marks = Table(
+    "scenario_marks",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("scenario", String(64), nullable=False),
+    Column("subject_id", Uuid, nullable=False),  # whose points were used (a guardian for a child)
+    Column("amount", Amount, nullable=False),  # tenths of a moral point; negative undoes a mark
+    Column("decision_id", Uuid, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    ForeignKeyConstraint(["tenant_id", "decision_id"],
+                         ["scenario_decisions.tenant_id", "scenario_decisions.id"]),
+    Index("ix_scenario_marks_subject", "tenant_id", "scenario", "subject_id"),
+)
+
+scenario_counters = Table(
+    "scenario_counters",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("scenario", String(64), primary_key=True),
+    # unit:<unit>:<day> or subject:<id>:<YYYY-MM>; raised only by a conditional UPDATE
+    Column("key", String(200), primary_key=True),
+    Column("used", Integer, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    CheckConstraint("used >= 0", name="used"),
+)
+
+scenario_bookings = Table(
+    "scenario_bookings",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("scenario", String(64), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("decision_id", Uuid, nullable=False),
+    Column("transaction_id", Uuid, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("cancelled_at", Timestamp, nullable=True),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+    ForeignKeyConstraint(["tenant_id", "decision_id"],
+                         ["scenario_decisions.tenant_id", "scenario_decisions.id"]),
+    UniqueConstraint("tenant_id", "scenario", "idempotency_key"),
+    CheckConstraint("state in ('booked','cancelled')", name="state"),
+)
+
+scenario_rounds = Table(
+    "scenario_rounds",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("scenario", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("quotas", JSON, nullable=False),
+    Column("opens_at", Timestamp, nullable=False),
+    Column("closes_at", Timestamp, nullable=False),
+    Column("seed_sha256", String(64), nullable=False),  # published at creation
+    Column("seed_enc", LargeBinary, nullable=False),  # encrypted until the window closes
+    Column("state", String(16), nullable=False),
+    Column("created_by", Uuid, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("draw_decision_id", Uuid, nullable=True),
+    Column("published_by", Uuid, nullable=True),
+    Column("notice_starts_on", Date, nullable=True),
+    Column("notice_ends_on", Date, nullable=True),
+    Column("finalised_at", Timestamp, nullable=True),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+    CheckConstraint("state in ('open','drawn','in_notice','final')", name="state"),
+)
+
+scenario_applications = Table(
+    "scenario_applications",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("round_id", Uuid, nullable=False),
+    Column("applicant_id", Uuid, nullable=False),
+    Column("slot", String(100), nullable=False),
+    Column("applied_by", Uuid, nullable=False),
+    Column("applied_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "round_id"], ["scenario_rounds.tenant_id", "scenario_rounds.id"]),
+    ForeignKeyConstraint(["tenant_id", "applicant_id"], ["subjects.tenant_id", "subjects.id"]),
+    UniqueConstraint("tenant_id", "round_id", "applicant_id"),
+)
+
+scenario_round_objections = Table(
+    "scenario_round_objections",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("round_id", Uuid, nullable=False),
+    Column("application_id", Uuid, nullable=False),
+    Column("raised_by", Uuid, nullable=True),
+    Column("raised_at", Timestamp, nullable=False),
+    Column("grounds", String(1000), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", Uuid, nullable=True),
+    Column("decided_at", Timestamp, nullable=True),
+    Column("decision_reason", String(1000), nullable=True),
+    ForeignKeyConstraint(["tenant_id", "application_id"],
+                         ["scenario_applications.tenant_id", "scenario_applications.id"]),
+    CheckConstraint("state in ('open','upheld','dismissed')", name="state"),
+    Index("ix_scenario_round_objections_round", "tenant_id", "round_id"),
+)
+
+SCENARIO_APPEND_ONLY_TABLES: tuple[str, ...] = ("scenario_consents", "scenario_decisions",
+                                                "scenario_marks")
+"""The scenario tables whose rows are never updated or deleted (triggers, migration 0006)."""
 
 APPEND_ONLY_TABLES: tuple[str, ...] = ("transactions", "postings", "audit_log", "catalogue_items",
                                        "tenant_configs")

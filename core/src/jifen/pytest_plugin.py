@@ -1,0 +1,81 @@
+"""Pytest fixtures for jifen and its plugins, loaded automatically when jifen is installed.
+
+Every test that takes ``database_url``, ``platform`` or ``city`` runs on SQLite and on
+PostgreSQL. PostgreSQL needs ``JIFEN_TEST_POSTGRES_URL`` (``.ci/start-postgres`` prints it);
+without it those runs are skipped — unless ``JIFEN_REQUIRE_POSTGRES=1``, when they fail. Mark a
+test ``@pytest.mark.postgres_only`` to run it on PostgreSQL only (e.g. real row-level
+concurrency). The schema is migrated with every installed plugin's migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from jifen.platform import Platform
+from jifen.store.migrate import upgrade
+from jifen.testing import TenantFixture, make_platform, make_tenant
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgres_only: runs on PostgreSQL only (e.g. real row-level concurrency)")
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("JIFEN_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("JIFEN_REQUIRE_POSTGRES") == "1":
+            pytest.fail("JIFEN_REQUIRE_POSTGRES=1 but JIFEN_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL not configured (set JIFEN_TEST_POSTGRES_URL)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[str]:
+    """A freshly migrated database for the session, per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jifen.db'}"
+        upgrade(url)
+        yield url
+        return
+    admin_url = _postgres_admin_url()
+    name = f"jifen_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames:
+        backends = BACKENDS
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            backends = ["postgresql"]
+        metafunc.parametrize("database_url", backends, indirect=True, scope="session")
+
+
+@pytest.fixture
+def platform(database_url: str) -> Iterator[Platform]:
+    """A `Platform` on the session's database with a movable clock (`jifen.testing`)."""
+    p = make_platform(database_url)
+    yield p
+    p.db.dispose()
+
+
+@pytest.fixture
+def city(platform: Platform) -> TenantFixture:
+    """A new tenant (tests never share one) with the tree city → … → grid-1, grid-2."""
+    return make_tenant(platform)
