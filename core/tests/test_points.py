@@ -53,3 +53,22 @@ def test_jf_kind_2_every_tenth_round_trips(minor: int) -> None:
     points = Points(kind="moral", minor=minor)
     assert Points.of("moral", str(points)) == points
     assert Points.of("moral", Decimal(str(points))) == points
+
+
+def test_jf_led_ids_differ_across_a_fork() -> None:
+    """Ids made client-side stay unique when a process forks (random bits are not shared)."""
+    import os
+
+    from jifen.model.ids import new_id
+
+    new_id()  # fill the parent's buffer of random bits
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child writes one id and exits
+        os.write(write, new_id().bytes)
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 16)
+    os.waitpid(pid, 0)
+    parent = new_id().bytes
+    assert child[8:] != parent[8:]  # the random tails differ
