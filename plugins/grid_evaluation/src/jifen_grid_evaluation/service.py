@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 
 from jifen import audit_log, subjects, tenants
 from jifen.errors import InvalidInput, NotFound, PoolExhausted
-from jifen.funding import Issue, draw
-from jifen.ledger import Poster
+from jifen.funding import KIND, Issue, draw
+from jifen.ledger import Poster, subject_account
 from jifen.model import SubjectCreate, TransactionRequest, new_id
 from jifen.platform import Platform
 from jifen.store.bulk import insert_many
@@ -211,6 +211,9 @@ class GridEvaluation:
         plans = [_plan(published.formula, w.id, recorded.get(w.id, Metrics()))
                  for w in everyone if w.id not in done]
         self._check_funds(tenant_id, pool, sum(p.result.points for p in plans))
+        # Open the rewarded workers' accounts first, so that each batch's work runs once.
+        self.platform.ledger.open_accounts(tenant_id, [
+            subject_account(p.worker_id, KIND) for p in plans if p.result.points > 0])
         evaluated: list[Evaluation] = []
         for start in range(0, len(plans), batch_size):
             run = _Run(tenant_id, month, published, pool, self.platform.clock.now(), evaluated_by)
