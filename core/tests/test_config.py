@@ -349,6 +349,16 @@ def test_jf_org_3_nearest_ancestor_wins(tmp_path: Path) -> None:
     assert street.material_rate_points_per_yuan == 100
 
 
+def test_jf_org_3_stored_overrides_keep_only_what_the_unit_sets(example: TenantConfig) -> None:
+    """The applied configuration is stored as JSON and read back; a street that overrides one
+    setting must not, once read back, override every other with its default."""
+    stored = TenantConfig.model_validate(example.model_dump(mode="json"))
+    grid = "ordos.kbs.qcs.yangguang.g02"  # under the street that overrides notice_working_days
+    assert effective_settings(stored, grid) == effective_settings(example, grid)
+    assert effective_settings(stored, grid).child_score == "best_of_guardians"  # the city's
+    assert effective_settings(stored, grid).notice_working_days == 3
+
+
 def test_jf_org_3_unknown_unit(example: TenantConfig) -> None:
     with pytest.raises(NotFound):
         effective_settings(example, "nowhere")

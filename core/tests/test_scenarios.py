@@ -39,7 +39,7 @@ from jifen.testing import ClaimsCity, make_claims_city, make_config, make_platfo
 MONDAY = datetime(2024, 7, 1, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 TODAY = date(2024, 7, 1)
 
-VIP = ScenarioSpec(code="bank-vip", name="银行VIP通道", provider="康巴什农商银行",
+VIP = ScenarioSpec(code="test-vip", name="银行VIP通道", provider="康巴什农商银行",
                    benefit="VIP lane", mode="threshold", rule_version="1",
                    eligibility={"min_score": "100"})
 HOSPITAL = ScenarioSpec(code="hospital", name="优先挂专家号", provider="康巴什区人民医院",
@@ -170,16 +170,16 @@ def test_jf_scn_1_the_tenant_file_overrides_eligibility_and_options_with_a_versi
     rule = p.scenarios.rule(town.id, "hospital")
     assert rule.options["daily_quota"] == {"cardiology": 5, "eye": 50}
     assert rule.rule_version == "2024.1+config1"
-    assert p.scenarios.rule(town.id, "bank-vip").rule_version == "1"  # not overridden
+    assert p.scenarios.rule(town.id, "test-vip").rule_version == "1"  # not overridden
     with pytest.raises(ValueError, match="no org unit 'nowhere'"):
-        make_config("t-x", scenarios={"bank-vip": {"eligibility": {"residence": "nowhere"}}})
+        make_config("t-x", scenarios={"test-vip": {"eligibility": {"residence": "nowhere"}}})
     bad = make_claims_city(p, make_config(f"t-{uuid.uuid4().hex[:8]}", scenarios={
         "hospital": {"options": {"max_uses_per_month": "many"}}}))
     assert code_of(lambda: p.scenarios.rule(bad.id, "hospital")) == "scenario.invalid_rule"
     lower = make_claims_city(p, make_config(f"t-{uuid.uuid4().hex[:8]}", scenarios={
-        "bank-vip": {"eligibility": {"min_score": "5", "residence": "grid-2"}}}))
-    who = scored(lower, "王五", 60, consent="bank-vip")
-    decision = p.scenarios.check(lower.id, "bank-vip", who.id)
+        "test-vip": {"eligibility": {"min_score": "5", "residence": "grid-2"}}}))
+    who = scored(lower, "王五", 60, consent="test-vip")
+    decision = p.scenarios.check(lower.id, "test-vip", who.id)
     assert decision.reasons == ["residence"]  # 6.0 ≥ 5, but lives in grid-1
     assert decision.rule["eligibility"]["min_score"] == "5"
 
@@ -188,21 +188,21 @@ def test_jf_scn_1_the_tenant_file_overrides_eligibility_and_options_with_a_versi
 
 def test_jf_scn_2_threshold_crossing_both_ways_and_replay(town: ClaimsCity) -> None:
     p = town.platform
-    who = scored(town, "张三", 1000, consent="bank-vip")  # 100.0: at the threshold
-    first = p.scenarios.check(town.id, "bank-vip", who.id)
+    who = scored(town, "张三", 1000, consent="test-vip")  # 100.0: at the threshold
+    first = p.scenarios.check(town.id, "test-vip", who.id)
     assert first.eligible and first.result["valid_until"] == "2024-07-01"
     tick(p)  # a posting at the very instant of a decision counts in its replay
     award = p.ledger.history(town.id, f"subject:{who.id}:moral")[0]
     p.ledger.reverse(town.id, award.id, f"reverse:{who.id}", "entered twice")
     tick(p)
-    second = p.scenarios.check(town.id, "bank-vip", who.id)
+    second = p.scenarios.check(town.id, "test-vip", who.id)
     assert not second.eligible and second.reasons == ["below_min_score"]
-    assert code_of(lambda: p.scenarios.benefit_code(town.id, "bank-vip", who.id)) == \
+    assert code_of(lambda: p.scenarios.benefit_code(town.id, "test-vip", who.id)) == \
         "scenario.not_eligible"
     tick(p)
     p.award(town.id, who.id, Points(kind="moral", minor=1005), idempotency_key=f"again:{who.id}")
     tick(p)
-    assert p.scenarios.check(town.id, "bank-vip", who.id).eligible
+    assert p.scenarios.check(town.id, "test-vip", who.id).eligible
     for decision in (first, second):  # the ledger is append-only: as of then, the same
         report = p.scenarios.replay(town.id, decision.id)
         assert report.identical, report.differences
@@ -211,8 +211,8 @@ def test_jf_scn_2_threshold_crossing_both_ways_and_replay(town: ClaimsCity) -> N
 def test_jf_scn_2_jf_code_2_a_benefit_code_verifies_offline_revealing_only_benefit_and_validity(
         town: ClaimsCity) -> None:
     p = town.platform
-    who = scored(town, "张三", 2112, consent="bank-vip")
-    issued = p.scenarios.benefit_code(town.id, "bank-vip", who.id)
+    who = scored(town, "张三", 2112, consent="test-vip")
+    issued = p.scenarios.benefit_code(town.id, "test-vip", who.id)
     keys = p.codes.public_keys(town.id)  # all a bank needs; no database, no network
     shown = verify_offline(issued.token, keys, purpose="verify-benefit", now=p.clock.now())
     assert (shown.benefit, shown.valid_until) == ("VIP lane", TODAY)
@@ -229,21 +229,21 @@ def test_jf_scn_2_jf_code_2_a_benefit_code_verifies_offline_revealing_only_benef
 
 def test_jf_priv_2_consent_withdrawn_the_provider_learns_nothing(town: ClaimsCity) -> None:
     p = town.platform
-    who = scored(town, "张三", 2112, consent="bank-vip")
-    assertion = p.scenarios.assert_eligibility(town.id, "bank-vip", who.id)
-    assert assertion == EligibilityAssertion(scenario="bank-vip", eligible=True,
+    who = scored(town, "张三", 2112, consent="test-vip")
+    assertion = p.scenarios.assert_eligibility(town.id, "test-vip", who.id)
+    assert assertion == EligibilityAssertion(scenario="test-vip", eligible=True,
                                              valid_until=TODAY)
     assert set(EligibilityAssertion.model_fields) == {"scenario", "eligible", "valid_until"}
     tick(p)
-    p.scenarios.withdraw_consent(town.id, "bank-vip", who.id, given_by=who.id)
-    assert p.scenarios.assert_eligibility(town.id, "bank-vip", who.id) is None  # not "no"
-    assert code_of(lambda: p.scenarios.benefit_code(town.id, "bank-vip", who.id)) == \
+    p.scenarios.withdraw_consent(town.id, "test-vip", who.id, given_by=who.id)
+    assert p.scenarios.assert_eligibility(town.id, "test-vip", who.id) is None  # not "no"
+    assert code_of(lambda: p.scenarios.benefit_code(town.id, "test-vip", who.id)) == \
         "scenario.no_consent"
-    assert [r.granted for r in p.scenarios.consent_history(town.id, "bank-vip", who.id)] == [
+    assert [r.granted for r in p.scenarios.consent_history(town.id, "test-vip", who.id)] == [
         True, False]
-    poor = scored(town, "李四", 10, consent="bank-vip")
-    assert p.scenarios.assert_eligibility(town.id, "bank-vip", poor.id) == EligibilityAssertion(
-        scenario="bank-vip", eligible=False, valid_until=None)
+    poor = scored(town, "李四", 10, consent="test-vip")
+    assert p.scenarios.assert_eligibility(town.id, "test-vip", poor.id) == EligibilityAssertion(
+        scenario="test-vip", eligible=False, valid_until=None)
 
 
 def test_jf_priv_4_a_childs_consent_is_given_only_by_a_guardian(town: ClaimsCity) -> None:
@@ -252,16 +252,16 @@ def test_jf_priv_4_a_childs_consent_is_given_only_by_a_guardian(town: ClaimsCity
     stranger = scored(town, "路人", 0)
     for giver in (daughter, stranger):
         assert code_of(lambda g=giver: p.scenarios.grant_consent(
-            town.id, "bank-vip", daughter.id, given_by=g.id)) == \
+            town.id, "test-vip", daughter.id, given_by=g.id)) == \
             "scenario.guardian_consent_required"
     assert code_of(lambda: p.scenarios.grant_consent(
-        town.id, "bank-vip", father.id, given_by=stranger.id)) == "access.forbidden"
-    assert p.scenarios.assert_eligibility(town.id, "bank-vip", daughter.id) is None
-    record = p.scenarios.grant_consent(town.id, "bank-vip", daughter.id, given_by=father.id,
+        town.id, "test-vip", father.id, given_by=stranger.id)) == "access.forbidden"
+    assert p.scenarios.assert_eligibility(town.id, "test-vip", daughter.id) is None
+    record = p.scenarios.grant_consent(town.id, "test-vip", daughter.id, given_by=father.id,
                                        via="counter")
     assert (record.given_by, record.via) == (father.id, "counter")
     tick(p)
-    decision = p.scenarios.check(town.id, "bank-vip", daughter.id)
+    decision = p.scenarios.check(town.id, "test-vip", daughter.id)
     assert decision.eligible and decision.inputs["score"]["basis"] == str(father.id)  # JF-SUB-2
 
 
@@ -302,6 +302,16 @@ def test_jf_scn_4_daily_quota_per_unit_cancellation_and_monthly_limit(town: Clai
     stranger = scored(town, "无", 500)
     assert code_of(lambda: p.scenarios.book(town.id, "hospital", stranger.id, "eye", day,
                                             "s")) == "scenario.no_consent"
+
+
+def test_jf_priv_2_no_slot_code_after_consent_is_withdrawn(town: ClaimsCity) -> None:
+    p = town.platform
+    who = scored(town, "赵六", 200, consent="hospital")
+    booking = p.scenarios.book(town.id, "hospital", who.id, "cardiology", date(2024, 7, 2), "k")
+    p.scenarios.withdraw_consent(town.id, "hospital", who.id, given_by=who.id)
+    assert code_of(lambda: p.scenarios.booking_code(town.id, booking.id)) == "scenario.no_consent"
+    assert code_of(lambda: p.scenarios.book(town.id, "hospital", who.id, "cardiology",
+                                            date(2024, 7, 2), "k")) == "scenario.no_consent"
 
 
 @pytest.mark.postgres_only
@@ -348,8 +358,8 @@ def test_jf_scn_4_quota_and_monthly_limit_hold_under_12_concurrent_bookings(
 
 def test_jf_scn_5_a_tampered_decision_is_reported_as_different(town: ClaimsCity) -> None:
     p = town.platform
-    who = scored(town, "张三", 990, consent="bank-vip")  # 99.0: below
-    decision = p.scenarios.check(town.id, "bank-vip", who.id)
+    who = scored(town, "张三", 990, consent="test-vip")  # 99.0: below
+    decision = p.scenarios.check(town.id, "test-vip", who.id)
     assert not decision.eligible and p.scenarios.replay(town.id, decision.id).identical
     rule = {**decision.rule, "eligibility": {**decision.rule["eligibility"], "min_score": "90"}}
     report = p.scenarios.replay_decision(decision.model_copy(update={"rule": rule}))
@@ -383,8 +393,8 @@ def test_jf_scn_5_cli_replay_prints_both_and_exits_non_zero_when_they_differ(
     platform = make_platform(url, start=MONDAY)
     with registered_plugin(platform.pm, ScenarioPlugin(), name="test_scenarios"):
         town = make_claims_city(platform, make_config("cli-town"))
-        who = scored(town, "张三", 2112, consent="bank-vip")
-        decision = platform.scenarios.check(town.id, "bank-vip", who.id)
+        who = scored(town, "张三", 2112, consent="test-vip")
+        decision = platform.scenarios.check(town.id, "test-vip", who.id)
     env = {**os.environ, "JIFEN_DATABASE_URL": url, "COLUMNS": "200"}
 
     def replay() -> subprocess.CompletedProcess[str]:

@@ -27,6 +27,13 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(notices_app, name="notices")
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+password_app = typer.Typer(help="Demo login passwords.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Periodic jobs (notice closing, expiry, plugins' jobs).",
+                       no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(password_app, name="password")
+app.add_typer(jobs_app, name="jobs")
 codes_app = typer.Typer(help="Signed short-lived codes and their QR images (码上生活).",
                         no_args_is_help=True)
 app.add_typer(codes_app, name="codes")
@@ -351,6 +358,98 @@ def _option_date(option: str, value: str | None) -> date | None:
     except ValueError:
         raise typer.BadParameter(f"{value!r}: expected a date YYYY-MM-DD",
                                  param_hint=option) from None
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    test_mode: Annotated[bool, typer.Option(
+        "--test-mode", help="Offer POST /test/clock on a movable clock (JF-API-2). Never in "
+        "production.")] = False,
+    scheduler: Annotated[bool, typer.Option(
+        "--scheduler/--no-scheduler", help="Run the periodic jobs while serving.")] = True,
+    database: DatabaseOption = None,
+) -> None:
+    """Serve the HTTP API (uvicorn) on the database, migrating it first."""
+    import uvicorn
+
+    from jifen.api import ApiSettings, create_app
+    from jifen.clock import MovableClock
+
+    platform = open_platform(database, upgrade=True)
+    if test_mode:
+        platform = type(platform)(platform.db, clock=MovableClock())
+    app_ = create_app(platform, ApiSettings(test_mode=test_mode, scheduler=scheduler))
+    console.print(f"jifen API on http://{host}:{port}/ (OpenAPI: /openapi.json)"
+                  + (" [yellow]test mode[/yellow]" if test_mode else ""))
+    uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+@token_app.command("issue")
+def token_issue(
+    tenant: TenantOption,
+    subject: Annotated[str, typer.Option(
+        "--subject", help="The subject's code (or, for operator, auditor and provider tokens, "
+        "a name).")],
+    role: Annotated[list[str], typer.Option(
+        "--role", help="A role (repeatable): resident, grid_worker, reviewer, admin, "
+        "department, merchant, provider, auditor, operator.")],
+    scope: Annotated[str | None, typer.Option(
+        "--scope", help="The org unit (code) the roles are held at.")] = None,
+    ttl: Annotated[int, typer.Option("--ttl", help="Lifetime in seconds.")] = 3600,
+    database: DatabaseOption = None,
+) -> None:
+    """Print a signed bearer token (JWT, HS256) for the API (JF-PRIV-1)."""
+    from jifen.api.auth import Role, issue_token
+
+    roles = [Role(Role.parse(name).name, scope) for name in role]
+    token, expires = issue_token(open_platform(database), tenant, subject, roles, ttl=ttl)
+    typer.echo(token)
+    Console(stderr=True).print(f"roles {', '.join(map(str, roles))}; expires "
+                               f"{expires:%Y-%m-%d %H:%M:%S} UTC", highlight=False, markup=False)
+
+
+@password_app.command("set")
+def password_set(
+    tenant: TenantOption,
+    subject: Annotated[str, typer.Option("--subject", help="The subject's code.")],
+    password: Annotated[str, typer.Option(
+        "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+        envvar="JIFEN_PASSWORD", help="The password (prompted for when not given).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Set a subject's login password (stored as an argon2id hash)."""
+    from jifen import subjects
+    from jifen.api.auth import set_password
+
+    platform = open_platform(database)
+    tenant_id = platform.tenant(tenant).id
+    with platform.db.read() as conn:
+        who = subjects.find_by_code(conn, tenant_id, subject)
+    set_password(platform, tenant_id, who.id, password)
+    console.print(f"password set for {who.code}", highlight=False)
+
+
+@jobs_app.command("run")
+def jobs_run(
+    tenant: Annotated[str | None, typer.Option(
+        "--tenant", help="Only this tenant (default: every tenant).")] = None,
+    job: Annotated[list[str] | None, typer.Option(
+        "--job", help="Only this job (repeatable; default: every job).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Run the periodic jobs once (what the server's scheduler runs); idempotent."""
+    from jifen.jobs import collect_jobs, run_once
+
+    platform = open_platform(database)
+    jobs = [j for j in collect_jobs(platform.pm) if not job or j.name in job]
+    tenant_ids = [platform.tenant(tenant).id] if tenant else None
+    failures = run_once(platform, jobs, tenant_ids)
+    for name, failed in failures.items():
+        console.print(f"{name}: " + (f"[red]{failed} tenant(s) failed[/red]" if failed else "ok"))
+    if any(failures.values()):
+        raise typer.Exit(1)
 
 
 @app.command("demo")

@@ -22,7 +22,16 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml  # type: ignore[import-untyped]
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 from pydantic import model_validator as _model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -192,6 +201,16 @@ class OrgUnit(BaseModel):
     #: Settings set on this unit; the nearest ancestor's value wins (JF-ORG-3).
     overrides: Settings | None = None
     children: list[OrgUnit] = Field(default_factory=list)
+
+    @field_serializer("overrides")
+    def _only_what_the_unit_sets(self, overrides: Settings | None,
+                                 info: SerializationInfo) -> dict[str, Any] | None:
+        """An override keeps only the fields the unit sets, also in the stored configuration:
+        a field it leaves alone stays inherited when the configuration is read back."""
+        if overrides is None:
+            return None
+        return overrides.model_dump(mode="json" if info.mode_is_json() else "python",
+                                    exclude_unset=True)
 
     @_model_validator(mode="after")
     def _children_one_level_below(self) -> OrgUnit:

@@ -310,3 +310,56 @@ class DuplicateApplication(Conflict):
     """The applicant has applied to this round already: one application per applicant."""
 
     code = "scenario.duplicate_application"
+
+
+# --- the HTTP interface (JF-API-*, JF-PRIV-1) ------------------------------------------------
+
+class Unauthenticated(JifenError):
+    """No bearer token, or a token that is forged, malformed or names no subject (JF-PRIV-1)."""
+
+    code = "auth.unauthenticated"
+    http_status = 401
+
+
+class TokenExpired(Unauthenticated):
+    """The bearer token's lifetime has passed; log in again or ask for a new token."""
+
+    code = "auth.token_expired"
+
+
+class BadCredentials(Unauthenticated):
+    """Login refused: unknown subject or wrong password (which of the two is not said)."""
+
+    code = "auth.bad_credentials"
+
+
+class CrossTenantToken(Forbidden):
+    """The token was issued for another tenant than the one the request names (JF-ORG-1)."""
+
+    code = "auth.cross_tenant"
+
+
+class RateLimited(JifenError):
+    """Too many failed logins for this subject or client address; retry after the window."""
+
+    code = "auth.rate_limited"
+    http_status = 429
+
+
+class IdempotencyKeyRequired(JifenError):
+    """A write (POST, PUT, PATCH, DELETE) came without an ``Idempotency-Key`` header."""
+
+    code = "request.idempotency_key_required"
+    http_status = 428
+
+
+class RequestIdempotencyConflict(Conflict):
+    """The ``Idempotency-Key`` was used before by this caller for another request."""
+
+    code = "request.idempotency_conflict"
+
+
+class NotInTestMode(NotFound):
+    """A test-mode endpoint (such as ``POST /test/clock``) on a server not in test mode."""
+
+    code = "test_mode.disabled"

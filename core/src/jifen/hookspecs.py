@@ -16,10 +16,12 @@ import pluggy
 
 if TYPE_CHECKING:
     import typer
+    from fastapi import APIRouter
     from rich.console import Console
 
     from jifen.clock import MovableClock
     from jifen.config import CatalogueItem
+    from jifen.jobs import JobFunction
     from jifen.model import AccountType, PointKind, SubjectType, TransactionView
     from jifen.model.claims import Claim
     from jifen.platform import Platform
@@ -240,4 +242,40 @@ def register_allocation_modes(register: Callable[[AllocationMode], None]) -> Non
 
     Args:
         register: callback taking an [`AllocationMode`][jifen.scenarios.AllocationMode].
+    """
+
+
+@hookspec
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """Mount a plugin's own HTTP endpoints on the API server (JF-API-1).
+
+    Called once by `jifen.api.create_app`, after the core's routers are included. Call
+    ``register(router, prefix)`` once per FastAPI ``APIRouter``; ``prefix`` is where it is
+    mounted and must start with ``/v1/`` (for example ``/v1/tenants/{tenant}/surveys``). The
+    plugin's endpoints get the core's conventions for free: problem documents for every
+    `JifenError`, the ``Idempotency-Key`` rule on writes, and the bearer-token dependencies of
+    `jifen.api.deps` (``Auth``, ``TenantAuth``) for roles. Their operations appear in
+    ``/openapi.json``. A prefix that does not start with ``/v1/`` is `plugin.invalid`.
+
+    Args:
+        register: callback taking a FastAPI ``APIRouter`` and the prefix to mount it at.
+    """
+
+
+@hookspec
+def register_jobs(register: Callable[[str, float, JobFunction], None]) -> None:
+    """Register periodic jobs that the server's scheduler (and `jifen jobs run`) runs.
+
+    Called when the scheduler starts and by `jifen jobs run`. Call
+    ``register(name, interval, function)`` once per job: ``name`` is unique (e.g.
+    ``"notices.close"``), ``interval`` the seconds between runs, and ``function(platform,
+    tenant_id)`` does one run for one tenant. The scheduler calls it for every tenant, one job at
+    a time; it must be idempotent (a run that finds nothing to do does nothing), because runs
+    repeat, overlap restarts and may be started by hand. An exception is logged and the next
+    tenant runs. The core's own jobs, ``notices.close`` (`Claims.close_notices`) and
+    ``ledger.expire`` (`Ledger.expire`), come from the built-in plugin
+    ``jifen.builtins.core_jobs`` through this hook. A name registered twice is `plugin.invalid`.
+
+    Args:
+        register: callback taking the job's name, its interval in seconds and its function.
     """

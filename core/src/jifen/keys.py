@@ -54,6 +54,10 @@ class TenantKeys:
         return hmac.new(self._derive(f"lookup/{field}"), _normalise(value).encode(),
                         hashlib.sha256).digest()
 
+    def token_key(self) -> bytes:
+        """The HMAC key (HS256) signing the tenant's API bearer tokens (JF-PRIV-1)."""
+        return self._derive("api/token")
+
     def encrypt(self, field: str, value: str) -> bytes:
         """Authenticated encryption (AES-GCM) of a value that must be recoverable (JF-SUB-3)."""
         nonce = os.urandom(12)

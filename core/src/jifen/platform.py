@@ -54,6 +54,7 @@ class Platform:
         self.registry = Registry(self.pm)
         self._master_key = master_key
         self._timezones: dict[uuid.UUID, str] = {}
+        self._unit_codes: dict[tuple[uuid.UUID, uuid.UUID], tuple[str, ...]] = {}
         self._expiry_rules: dict[uuid.UUID, tuple[float, str]] = {}
         self.ledger = Ledger(db, self.clock, self.registry, self.pm, self._expiry)
         self.claims = Claims(db, self.clock, self.ledger, self.registry, self.pm)
@@ -81,6 +82,16 @@ class Platform:
         with self.db.read() as conn:
             return tenants.get_tenant(conn, code)
 
+    def tenants(self) -> list[Tenant]:
+        """Every tenant of this installation, by code."""
+        with self.db.read() as conn:
+            return tenants.list_tenants(conn)
+
+    def org_units(self, tenant_id: uuid.UUID) -> list[OrgUnit]:
+        """The tenant's org tree, parents before children (JF-ORG-2)."""
+        with self.db.read() as conn:
+            return tenants.org_units(conn, tenant_id)
+
     def add_org_unit(self, tenant_id: uuid.UUID, request: OrgUnitCreate) -> OrgUnit:
         with self.db.write() as conn:
             return tenants.add_org_unit(conn, tenant_id, request)
@@ -105,8 +116,12 @@ class Platform:
         """The settings in force at an org unit: the nearest ancestor's (JF-ORG-3)."""
         with self.db.read() as conn:
             policy = configure.policy(conn, tenant_id)
-            path = tenants.unit_path(conn, tenant_id, org_unit_id)
-            return policy.settings(tenants.path_codes(conn, tenant_id, path))
+            codes = self._unit_codes.get((tenant_id, org_unit_id))
+            if codes is None:  # a unit never moves, so its path of codes never changes
+                path = tenants.unit_path(conn, tenant_id, org_unit_id)
+                codes = self._unit_codes[(tenant_id, org_unit_id)] = tuple(
+                    tenants.path_codes(conn, tenant_id, path))
+            return policy.settings(list(codes))
 
     def score(self, tenant_id: uuid.UUID, subject_id: uuid.UUID, *,
               as_of: datetime | None = None, for_scenario: bool = False) -> Score:

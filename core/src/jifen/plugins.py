@@ -19,7 +19,7 @@ import pluggy
 from jifen import hookspecs
 
 DEFAULT_PLUGINS: tuple[str, ...] = ("jifen.builtins.core_types", "jifen.builtins.default_score",
-                                   "jifen.builtins.scenario_modes")
+                                   "jifen.builtins.scenario_modes", "jifen.builtins.core_jobs")
 """Modules registered as plugins before any entry point, exactly like third-party plugins."""
 
 ENTRY_POINT_GROUP = "jifen"

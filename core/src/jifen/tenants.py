@@ -87,3 +87,16 @@ def unit_path(conn: Connection, tenant_id: uuid.UUID, org_unit_id: uuid.UUID) ->
     if path is None:
         raise NotFound("no such org unit in this tenant", org_unit=str(org_unit_id))
     return str(path)
+
+
+def list_tenants(conn: Connection) -> list[Tenant]:
+    """Every tenant, by code (the scheduler runs its jobs for each)."""
+    rows = conn.execute(select(t.tenants).order_by(t.tenants.c.code)).mappings()
+    return [Tenant.model_validate(dict(r)) for r in rows]
+
+
+def org_units(conn: Connection, tenant_id: uuid.UUID) -> list[OrgUnit]:
+    """The tenant's org tree, parents before children (by materialised path)."""
+    rows = conn.execute(select(t.org_units).where(t.org_units.c.tenant_id == tenant_id)
+                        .order_by(t.org_units.c.path)).mappings()
+    return [OrgUnit.model_validate(dict(r)) for r in rows]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pluggy
+from sqlalchemy import MetaData
 
 from jifen.clock import MovableClock
 from jifen.config import TenantConfig
@@ -142,3 +143,76 @@ def make_claims_city(platform: Platform, config: TenantConfig | None = None) -> 
     platform.grant_role(city.id, city.street_reviewer.id, "reviewer", "street")
     city.residents.clear()
     return city
+
+
+# --- schema checks, for the core's tables and a plugin's own (JF-ORG-1) ---------------------------
+
+def schema_differences(database_url: str, metadata: MetaData) -> list[Any]:
+    """What differs between the migrated database and ``metadata``'s tables (Alembic's
+    autogenerate diff, restricted to those tables); ``[]`` when the migrations create exactly
+    the declared schema. Foreign keys a plugin declares only in its migration (into the core's
+    tables) are not reported."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    def ours(name: str | None, type_: str, parent: Any) -> bool:
+        table = name if type_ == "table" else parent.get("table_name")
+        return type_ == "schema" or table in metadata.tables or table == "alembic_version"
+
+    def undeclared_fk_into_core(diff: Any) -> bool:
+        return (isinstance(diff, tuple) and diff[0] == "remove_fk"
+                and diff[1].referred_table.name not in metadata.tables)
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "include_name": ours})
+            return [d for d in compare_metadata(context, metadata)
+                    if not undeclared_fk_into_core(d)]
+    finally:
+        engine.dispose()
+
+
+def keys_not_led_by_tenant(metadata: MetaData, *, except_tables: Sequence[str] = ("tenants",)
+                           ) -> list[str]:
+    """The primary and foreign keys of ``metadata`` whose first column is not ``tenant_id``."""
+    found = []
+    for table in metadata.sorted_tables:
+        if table.name in except_tables:
+            continue
+        if table.primary_key.columns.keys()[0] != "tenant_id":
+            found.append(f"{table.name}: primary key")
+        found += [f"{table.name}: foreign key {fk.column_keys}"
+                  for fk in table.foreign_key_constraints if fk.column_keys[0] != "tenant_id"]
+    return found
+
+
+@contextmanager
+def running_server(app: Any, *, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``app`` (an ASGI app, e.g. `jifen.api.create_app`) with uvicorn in a thread on a
+    free loopback port for the duration of the block; yield its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

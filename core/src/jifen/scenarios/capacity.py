@@ -287,6 +287,12 @@ class Bookings:
         return self._token(tenant_id, rule, booking)
 
     def _token(self, tenant_id: uuid.UUID, rule: ResolvedRule, booking: Booking) -> str:
+        """The slot's code, only while the resident consents (a code given after consent was
+        withdrawn would tell the provider again, JF-PRIV-2)."""
+        if rule.eligibility.consent and not self.platform.scenarios.has_consent(
+                tenant_id, booking.scenario, booking.subject_id):
+            raise NoConsent("no consent to this scenario: the provider learns nothing "
+                            "(JF-PRIV-2)", scenario=booking.scenario, booking=str(booking.id))
         options = CapacityOptions.model_validate(rule.options)
         return self.platform.codes.issue(
             tenant_id, booking.subject_id, "verify-benefit",

@@ -219,9 +219,9 @@ def _bulk_scores(platform: Platform, tenant_id: uuid.UUID, ids: Sequence[uuid.UU
         for chunk in consent.chunks([i for i in ids if kin.get(i)]):
             units.update(conn.execute(select(t.subjects.c.id, t.subjects.c.org_unit_id).where(
                 t.subjects.c.tenant_id == tenant_id, t.subjects.c.id.in_(chunk))).all())
-    rules: dict[uuid.UUID, str] = {}
-    use = [i for i in units if rules.setdefault(units[i], platform.settings_at(
-        tenant_id, units[i]).child_score) == "best_of_guardians"]
+    rules = {unit: platform.settings_at(tenant_id, unit).child_score  # once per org unit
+             for unit in set(units.values())}
+    use = [i for i in units if rules[units[i]] == "best_of_guardians"]
     everyone = [*ids, *(g for i in use for g in kin[i])]
     scores = {s.subject_id: s for s in platform.scorer.iter_scores(tenant_id, everyone, as_of)}
     result = {i: scores[i] for i in ids}

@@ -29,15 +29,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""How constraints and indexes are named, in the core's tables and in plugins' own."""
+
+
+def plugin_metadata() -> MetaData:
+    """A MetaData for a plugin's own tables, naming constraints as the core does (their
+    Alembic branch is created with the same names; see the ``register_migrations`` hook)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 Amount = BigInteger  # integer minor units; never floats
 
@@ -570,6 +578,36 @@ scenario_round_objections = Table(
 SCENARIO_APPEND_ONLY_TABLES: tuple[str, ...] = ("scenario_consents", "scenario_decisions",
                                                 "scenario_marks")
 """The scenario tables whose rows are never updated or deleted (triggers, migration 0006)."""
+
+# --- the HTTP interface: idempotency records and demo passwords (JF-API-*, JF-PRIV-1) -------
+
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    # Keys are scoped per tenant and principal (the token's subject): two callers never collide.
+    Column("principal", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+api_passwords = Table(
+    "api_passwords",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("subject_id", Uuid, primary_key=True),
+    # An argon2id hash (argon2-cffi's encoded form); never the password.
+    Column("hash", String(200), nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "subject_id"], ["subjects.tenant_id", "subjects.id"]),
+)
 
 APPEND_ONLY_TABLES: tuple[str, ...] = ("transactions", "postings", "audit_log", "catalogue_items",
                                        "tenant_configs")

@@ -20,7 +20,6 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     UniqueConstraint,
@@ -29,13 +28,7 @@ from sqlalchemy import (
 
 from jifen.store import tables as core
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = core.plugin_metadata()
 
 grid_metrics = Table(
     "grid_metrics",

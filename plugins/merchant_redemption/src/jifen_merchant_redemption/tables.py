@@ -14,24 +14,15 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     UniqueConstraint,
     Uuid,
 )
 
-from jifen.store.tables import UTCDateTime
+from jifen.store.tables import UTCDateTime, plugin_metadata
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = plugin_metadata()
 
 merchants = Table(
     "merchants", metadata,
