@@ -435,3 +435,21 @@ def _used(platform: Platform, city: TenantFixture, token: str) -> bool:
         return conn.execute(select(t.used_codes.c.code_id).where(
             t.used_codes.c.tenant_id == city.id,
             t.used_codes.c.code_id == uuid.UUID(payload_of(token)["jti"]))).first() is not None
+
+
+def test_jf_code_2_a_provider_keeps_the_public_keys_in_a_file(tmp_path: Any) -> None:
+    """The keys file a provider verifies with offline: written, read back, bad files refused."""
+    import json
+
+    from jifen.codes import keys_document, load_public_keys
+    from jifen.errors import InvalidInput
+
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(keys_document("ordos", {"k1": "QUJD"})))
+    assert load_public_keys(path) == ({"k1": "QUJD"}, "ordos")
+    path.write_text(json.dumps({"k1": "QUJD"}))  # a plain object of key id → key
+    assert load_public_keys(path) == ({"k1": "QUJD"}, None)
+    for bad in ("not json", "[]", '{"keys": {}}', '{"keys": {"k1": 5}}'):
+        path.write_text(bad)
+        with pytest.raises(InvalidInput):
+            load_public_keys(path)

@@ -34,7 +34,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal, overload
+from pathlib import Path
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo
 
 import segno
@@ -548,3 +549,28 @@ def _is_used(conn: Connection, tenant_id: uuid.UUID, code_id: uuid.UUID) -> bool
 def _code_key(row: RowMapping) -> CodeKey:
     return CodeKey(key_id=row["key_id"], public_key=base64.b64encode(row["public_key"]).decode(),
                    created_at=row["created_at"], retired_at=row["retired_at"])
+
+
+# --- the keys file a provider keeps (JF-CODE-2) ---------------------------------------------
+
+def keys_document(tenant_code: str, public_keys: Mapping[str, str]) -> dict[str, Any]:
+    """The tenant's public keys as the JSON document a provider keeps for offline checks
+    (JF-CODE-2): ``{"tenant", "purpose", "keys"}``."""
+    return {"tenant": tenant_code, "purpose": "verify-benefit", "keys": dict(public_keys)}
+
+
+def load_public_keys(path: Path) -> tuple[dict[str, str], str | None]:
+    """Read a keys file: a :func:`keys_document`, or a plain object key id → base64 key.
+    Returns the keys and the tenant code (``None`` when the file names none)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not a readable JSON keys file ({exc})") from None
+    tenant = data.get("tenant") if isinstance(data, dict) else None
+    keys = data.get("keys", data) if isinstance(data, dict) else None
+    if not isinstance(keys, dict) or not keys or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+        raise InvalidInput(f"{path}: expected an object of key id → base64 public key")
+    if tenant is not None and not isinstance(tenant, str):
+        raise InvalidInput(f"{path}: 'tenant' must be a tenant code")
+    return keys, tenant

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from jifen.clock import MovableClock
+from jifen.codes import keys_document, load_public_keys
 from jifen.errors import JifenError
 from jifen.model import Points, Subject
 from jifen.platform import Platform
@@ -26,8 +27,6 @@ from jifen_bank_vip import (
     SCENARIO,
     BankVip,
     VipPass,
-    keys_document,
-    load_public_keys,
     qr,
     verify_vip_code,
 )

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from jifen.clock import MovableClock
+from jifen.codes import keys_document, load_public_keys
 from jifen.errors import JifenError
 from jifen.model import Points, Subject
 from jifen.platform import Platform
@@ -28,8 +29,6 @@ from jifen_hospital_priority import (
     SCENARIO,
     HospitalPriority,
     SlotConfirmation,
-    keys_document,
-    load_public_keys,
     verify_confirmation,
 )
 

@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from jifen import hookimpl
+from jifen.codes import keys_document, load_public_keys
 from jifen.scenarios import ScenarioSpec
 from jifen_bank_vip.errors import NotAVipCode
 from jifen_bank_vip.scenario import BANK, BENEFIT, SCENARIO, SPEC, THRESHOLD
 from jifen_bank_vip.service import (
     BankVip,
     VipPass,
-    keys_document,
-    load_public_keys,
     qr,
     verify_vip_code,
 )

@@ -18,8 +18,9 @@ import typer
 
 from jifen import subjects
 from jifen.cli import DatabaseOption, TenantOption, console, open_platform
+from jifen.codes import keys_document, load_public_keys
 from jifen.platform import Platform
-from jifen_bank_vip.service import BankVip, keys_document, load_public_keys, qr, verify_vip_code
+from jifen_bank_vip.service import BankVip, qr, verify_vip_code
 
 app = typer.Typer(help="A partner bank's VIP lane for residents at or above a score (JF-SCN-2).",
                   no_args_is_help=True)

@@ -8,18 +8,15 @@ offline, with nothing but the tenant's public keys, and learns only ``VIP lane: 
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from jifen.codes import render_qr, verify_offline
-from jifen.errors import InvalidInput
 from jifen.scenarios import (
     BenefitCodeIssued,
     ConsentRecord,
@@ -173,24 +170,3 @@ def verify_vip_code(token: str, public_keys: Mapping[str, bytes | str], *, now: 
     return VipPass(benefit=shown.benefit, valid_until=shown.valid_until,
                    expires_at=shown.expires_at)
 
-
-def keys_document(tenant_code: str, public_keys: Mapping[str, str]) -> dict[str, Any]:
-    """The public keys as a JSON document for the bank: ``{"tenant", "keys"}``."""
-    return {"tenant": tenant_code, "purpose": "verify-benefit", "keys": dict(public_keys)}
-
-
-def load_public_keys(path: Path) -> tuple[dict[str, str], str | None]:
-    """Read a keys file: a :func:`keys_document`, or a plain object key id → base64 key.
-    Returns the keys and the tenant code (``None`` when the file names none)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{path}: not a readable JSON keys file ({exc})") from None
-    tenant = data.get("tenant") if isinstance(data, dict) else None
-    keys = data.get("keys", data) if isinstance(data, dict) else None
-    if not isinstance(keys, dict) or not keys or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
-        raise InvalidInput(f"{path}: expected an object of key id → base64 public key")
-    if tenant is not None and not isinstance(tenant, str):
-        raise InvalidInput(f"{path}: 'tenant' must be a tenant code")
-    return keys, tenant

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from jifen import hookimpl
+from jifen.codes import keys_document, load_public_keys
 from jifen.scenarios import ScenarioSpec
 from jifen_hospital_priority.errors import NotASlotConfirmation, OtherHospital
 from jifen_hospital_priority.scenario import (
@@ -34,8 +35,6 @@ from jifen_hospital_priority.scenario import (
 from jifen_hospital_priority.service import (
     HospitalPriority,
     SlotConfirmation,
-    keys_document,
-    load_public_keys,
     verify_confirmation,
 )
 

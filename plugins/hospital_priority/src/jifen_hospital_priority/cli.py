@@ -18,12 +18,10 @@ import typer
 
 from jifen import subjects
 from jifen.cli import DatabaseOption, TenantOption, console, open_platform
-from jifen.codes import render_qr
+from jifen.codes import keys_document, load_public_keys, render_qr
 from jifen.platform import Platform
 from jifen_hospital_priority.service import (
     HospitalPriority,
-    keys_document,
-    load_public_keys,
     verify_confirmation,
 )
 
