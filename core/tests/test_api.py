@@ -225,6 +225,33 @@ def test_jf_priv_2_a_resident_sees_only_their_own_and_household(api: Api) -> Non
     assert_problem(api.get("/audit", me), 403, "access.forbidden")
 
 
+def test_jf_priv_3_a_resident_exports_all_of_their_data(api: Api) -> None:
+    from pydantic import SecretStr
+
+    from jifen.model import SubjectCreate
+    alice = api.platform.create_subject(api.city.id, SubjectCreate(
+        type="resident", name="爱丽丝", org_unit_code="grid-1",
+        national_id=SecretStr("150602199001010011"), phone=SecretStr("13800000000")))
+    bob = api.city.resident("鲍勃")
+    me = api.token(alice, "resident")
+    assert api.post("/claims", claim_body(), me).status_code == 201
+    exported = api.get("/subjects/me/export", me)
+    assert exported.status_code == 200, exported.text
+    data = exported.json()
+    assert data["subject"]["code"] == alice.code
+    assert data["identity"] == {"national_id": "150602199001010011", "phone": "13800000000"}
+    assert [c["item_code"] for c in data["claims"]] == ["volunteer.hour"]
+    assert {"accounts", "postings", "consents", "audit", "appeals"} <= set(data)
+    # with a household in common, bob may see alice's balances, never export her data
+    household = api.platform.create_subject(api.city.id, _household_request())
+    from jifen.model import LinkRole
+    for who in (alice, bob):
+        api.platform.link_household(api.city.id, household.id, who.id, LinkRole.member)
+    body = assert_problem(api.get(f"/subjects/{alice.code}/export", api.token(bob, "resident")),
+                          403, "access.forbidden")
+    assert "150602199001010011" not in str(body)
+
+
 def _household_request() -> Any:
     from jifen.model import SubjectCreate
     return SubjectCreate(type="household", name="一户", org_unit_code="grid-1")

@@ -99,3 +99,25 @@ def test_a_missing_option_is_a_usage_error_not_a_traceback(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "Missing option '--approved-by'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_jf_priv_3_jf_priv_5_export_at_a_service_counter(tmp_path: Path) -> None:
+    import json
+
+    env = {"JIFEN_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "JIFEN_LOAD_PLUGINS": ""}
+    assert jifen("demo", cwd=tmp_path, env=env).returncode == 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["JIFEN_DATABASE_URL"])
+    with engine.connect() as conn:
+        code = conn.execute(text("SELECT code FROM subjects WHERE name = '武先生'")).scalar_one()
+    engine.dispose()
+    out = tmp_path / "wu.json"
+    done = jifen("export", "--tenant", "ordos", "--subject", code, "--out", str(out),
+                 cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["subject"]["name"] == "武先生" and len(data["claims"]) == 33
+    moral = next(a for a in data["accounts"] if a["kind"] == "moral")
+    assert moral["balance"] == 2112  # 211.2, in tenths
+    assert sum(p["amount"] for p in data["postings"] if p["kind"] == "moral") == 2112

@@ -214,6 +214,33 @@ def pools_command(tenant: TenantOption,
     console.print(table)
 
 
+@app.command("export")
+def export_command(
+    tenant: TenantOption,
+    subject: Annotated[str, typer.Option("--subject", help="The subject's public code.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="The JSON file to write (default: standard output).", dir_okay=False)
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """All of a resident's data as JSON, for the resident, at a service counter (JF-PRIV-3,
+    JF-PRIV-5); includes their national ID and phone in clear: hand it to them only."""
+    import json
+
+    from jifen import subjects
+
+    platform = open_platform(database)
+    tenant_id = platform.tenant(tenant).id
+    with platform.db.read() as conn:
+        found = subjects.find_by_code(conn, tenant_id, subject)
+    text = json.dumps(platform.export_subject(tenant_id, found.id), ensure_ascii=False, indent=2)
+    if out is None:
+        typer.echo(text)
+        return
+    out.write_text(text + "\n", encoding="utf-8")
+    console.print(f"wrote the data of {subject} to {out}", highlight=False)
+
+
 @app.command("score")
 def score(
     tenant: TenantOption,
@@ -453,12 +480,36 @@ def jobs_run(
 
 
 @app.command("demo")
-def demo(database: DatabaseOption = None) -> None:
+def demo(
+    database: DatabaseOption = None,
+    serve_: Annotated[bool, typer.Option(
+        "--serve", help="Then serve the demo city (API and web pages) and print the URL and the "
+        "demo logins.")] = False,
+    host: Annotated[str, typer.Option("--host", help="With --serve: address to listen on.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="With --serve: port to listen on.")] = 8000,
+) -> None:
     """Run the demo city on the embedded SQLite default (idempotent: re-running posts nothing
-    twice)."""
-    from jifen.demo import run_demo
+    twice); with ``--serve``, serve it too."""
+    from jifen.demo import DEMO_PASSWORD, demo_logins, run_demo
 
-    run_demo(open_platform(database, upgrade=True), console)
+    platform = open_platform(database, upgrade=True)
+    run_demo(platform, console)
+    if not serve_:
+        return
+    import uvicorn
+
+    from jifen.api import ApiSettings, create_app
+
+    tenant, logins = demo_logins(platform)
+    base = f"http://{host}:{port}"
+    console.print(f"\njifen demo on {base}/ — notice board {base}/t/{tenant}/notices, "
+                  f"login {base}/t/{tenant}/login", highlight=False)
+    for role, name, code in logins:
+        console.print(f"  {role:<9} {name}: subject code {code}, password {DEMO_PASSWORD}",
+                      highlight=False, markup=False)
+    uvicorn.run(create_app(platform, ApiSettings(scheduler=True)), host=host, port=port,
+                log_level="info")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ moved clock; running it again finds the city made and only prints it.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -227,3 +228,32 @@ def _report(city: _City, console: Console) -> None:
     console.print(f"audit: {report.transactions} transactions, "
                   f"{'verified' if report.ok else 'PROBLEMS: ' + str(report.problems)}")
 
+
+
+# --- logins for the web pages (``jifen demo --serve``) -------------------------------------------
+
+DEMO_PASSWORD = "jifen-demo"
+"""The demo logins' password (a demo city only; never a real tenant's)."""
+DEMO_LOGINS = (("resident", "武先生"), ("reviewer", "社区审核员 高洁"),
+               ("admin", "区审核员 白云"))
+
+
+def demo_logins(platform: Platform) -> tuple[str, list[tuple[str, str, str]]]:
+    """Set the demo password for a resident, the community reviewer and an administrator (the
+    district reviewer, also given ``admin`` at the district); return the tenant's code and
+    ``(role, name, subject code)`` of each. Idempotent."""
+    from jifen.api.auth import set_password
+    from jifen.errors import Conflict
+
+    tenant = platform.tenant("ordos")
+    logins = []
+    for role, name in DEMO_LOGINS:
+        with platform.db.read() as conn:
+            who = subjects.find_by_external_ref(conn, tenant.id, f"demo:{name}")
+        assert who is not None, "run the demo first"
+        if role == "admin":
+            with contextlib.suppress(Conflict):
+                platform.grant_role(tenant.id, who.id, "admin", DISTRICT)
+        set_password(platform, tenant.id, who.id, DEMO_PASSWORD)
+        logins.append((role, name, who.code))
+    return tenant.code, logins

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 import pluggy
 
@@ -159,6 +160,12 @@ class Platform:
         with self.db.write() as conn:
             return subjects.create_subject(conn, self.clock, self.registry,
                                            self.keys(tenant_id), tenant_id, request)
+
+    def export_subject(self, tenant_id: uuid.UUID, subject_id: uuid.UUID) -> dict[str, Any]:
+        """All of a subject's data as one JSON-ready document (JF-PRIV-3, `jifen.export`)."""
+        from jifen.export import subject_data
+
+        return subject_data(self, tenant_id, subject_id)
 
     def link_household(self, tenant_id: uuid.UUID, household_id: uuid.UUID,
                        member_id: uuid.UUID, role: LinkRole) -> HouseholdLink:

@@ -47,6 +47,9 @@ def create_app(platform: Platform, settings: ApiSettings | None = None) -> FastA
     for router in CORE_ROUTERS:
         app.include_router(router)
     mount_plugin_routers(app, platform)
+    from jifen.web import install as install_pages  # the web pages (docs/guides/web-pages.md)
+
+    install_pages(app)
     return app
 
 

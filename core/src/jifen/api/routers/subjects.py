@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from jifen.api.deps import TenantAuth
 from jifen.api.problems import PROBLEM_RESPONSES
+from jifen.errors import Forbidden
 from jifen.model import Subject, SubjectCreate
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/subjects", tags=["subjects"],
@@ -24,3 +27,13 @@ def get_subject(code: str, ctx: TenantAuth) -> Subject:
     """A subject the caller may see (``me``: the caller): its own, its household's, or one
     under a staff role's org unit; 403 otherwise."""
     return ctx.subject(code)
+
+
+@router.get("/{code}/export")
+def export_subject(code: str, ctx: TenantAuth) -> dict[str, Any]:
+    """All of a resident's data, for the resident themself (``me``; JF-PRIV-3). Staff export
+    a resident's data for them at a service counter with `jifen export` (JF-PRIV-5)."""
+    subject = ctx.subject(code)
+    if subject.id != ctx.actor:
+        raise Forbidden("a resident exports their own data only (JF-PRIV-3)")
+    return ctx.platform.export_subject(ctx.tenant_id, subject.id)

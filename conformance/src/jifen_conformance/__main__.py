@@ -1,0 +1,3 @@
+from jifen_conformance.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""In-process adapters: the small modules that name an implementation's entry points."""

@@ -1,0 +1,1 @@
+"""Python checks: what YAML cannot express (concurrency, timing, documents)."""

@@ -1,0 +1,2 @@
+"""Drivers: ``inprocess`` (a Python package through an adapter) and ``http`` (the standard's
+HTTP API)."""

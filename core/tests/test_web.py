@@ -1,0 +1,281 @@
+"""The web pages in a real browser: Playwright driving Debian's Chromium against a real uvicorn
+server on loopback, on SQLite and PostgreSQL (JF-DUE-4, JF-PRIV-1/2, JF-DUE-1, JF-STAT-1).
+
+Without ``/usr/bin/chromium`` these tests are skipped, unless ``JIFEN_REQUIRE_BROWSER=1`` (CI),
+when they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jifen.api import ApiSettings, create_app
+from jifen.api.auth import set_password
+from jifen.model import Subject
+from jifen.model.claims import ClaimSubmit
+from jifen.platform import Platform
+from jifen.testing import ClaimsCity, make_claims_city, running_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+NOW = datetime(2024, 3, 4, 2, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+ARTIFACTS = Path(os.environ.get("JIFEN_WEB_ARTIFACTS", "")) if os.environ.get(
+    "JIFEN_WEB_ARTIFACTS") else None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("JIFEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"JIFEN_REQUIRE_BROWSER=1 but {CHROMIUM} is missing "
+                        "(apt-get install chromium)")
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} "
+                    "(apt-get install chromium); set JIFEN_REQUIRE_BROWSER=1 to fail instead")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Site:
+    platform: Platform
+    city: ClaimsCity
+    base: str
+    resident: Subject
+    neighbour: Subject
+    admin: Subject
+    waiting: uuid.UUID
+    browser: Any
+
+    @property
+    def tenant(self) -> str:
+        return self.city.tenant.code
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/t/{self.tenant}{path}"
+
+    def page(self, locale: str = "zh-CN") -> Any:
+        context = self.browser.new_context(locale=locale)
+        return context.new_page()
+
+    def login(self, who: Subject, locale: str = "zh-CN") -> Any:
+        page = self.page(locale)
+        page.goto(self.url("/login"))
+        page.fill("#subject", who.code)
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        return page
+
+
+def _claim(platform: Platform, city: ClaimsCity, who: Subject, item: str, deed: date,
+           **extra: Any) -> uuid.UUID:
+    return platform.claims.submit(city.id, ClaimSubmit(
+        idempotency_key=uuid.uuid4().hex, subject_id=who.id, item=item, deed_date=deed,
+        evidence={"photo": uuid.uuid4().hex}, **extra)).claim.id
+
+
+@pytest.fixture
+def site(platform: Platform, browser: Any) -> Iterator[Site]:
+    platform.clock.set(NOW)  # type: ignore[attr-defined]
+    city = make_claims_city(platform)
+    resident = city.resident("张三丰")
+    neighbour = city.resident("李四")
+    admin = city.resident("管理员丙", grid="grid-2")
+    platform.grant_role(city.id, admin.id, "admin", "city")
+    for who in (resident, neighbour, admin, city.reviewer):
+        assert who is not None
+        set_password(platform, city.id, who.id, PASSWORD)
+    # a month of work: awarded, noticed and final (history with provenance) …
+    first = _claim(platform, city, resident, "volunteer.hour", date(2024, 3, 1), units=2)
+    platform.claims.approve(city.id, first, city.reviewer_id)
+    batch = platform.claims.publish(city.id, "community", city.reviewer_id)
+    assert batch is not None
+    platform.clock.set(datetime.combine(  # type: ignore[attr-defined]
+        batch.ends_on + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=2))
+    platform.claims.close_notices(city.id)
+    # … a notice running now (the public board) and a claim waiting for review (the queue)
+    second = _claim(platform, city, resident, "good.deed", date(2024, 3, 5), amount="5")
+    platform.claims.approve(city.id, second, city.reviewer_id, amount="5")
+    assert platform.claims.publish(city.id, "community", city.reviewer_id) is not None
+    waiting = _claim(platform, city, neighbour, "volunteer.hour", date(2024, 3, 6), units=1)
+    with running_server(create_app(platform, ApiSettings())) as base:
+        yield Site(platform, city, base, resident, neighbour, admin, waiting, browser)
+
+
+def _shot(page: Any, name: str) -> None:
+    if ARTIFACTS is not None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- the public notice board (JF-DUE-4) ---------------------------------------------------------
+
+def test_jf_due_4_public_board_shows_masked_names_only(site: Site) -> None:
+    page = site.page()
+    response = page.goto(site.url("/notices"))
+    assert response.status == 200
+    names = page.locator("td.masked-name").all_inner_texts()
+    assert names == ["张**"]
+    html = page.content()
+    for who in (site.resident, site.neighbour):
+        assert who.name not in html and who.code not in html and str(who.id) not in html
+    assert "好人好事" in html
+    _shot(page, "notices")
+
+
+# --- the resident page (JF-DUE-1, JF-SCORE-2, JF-CODE-3, JF-PRIV-2) -----------------------------
+
+def test_jf_due_1_resident_sees_balance_history_provenance_and_pay_code(site: Site) -> None:
+    page = site.login(site.resident)
+    assert re.search(rf"/residents/{site.resident.code}$", page.url)
+    moral = page.locator("#balances tr[data-kind=moral] .balance").inner_text()
+    assert moral == "2.0"
+    row = page.locator("#history tbody tr").first
+    assert "志愿服务" in row.locator(".item").inner_text()
+    assert row.locator(".approver").inner_text() == "审核员甲"
+    assert "→" in row.locator(".notice").inner_text()
+    assert "2024-03-01" in row.inner_text()
+    qr = page.locator("#paycode svg[role=img]")
+    assert qr.count() == 1 and qr.get_attribute("aria-label")
+    assert page.locator("#score").count() == 1
+    assert page.locator("#claims tbody tr").count() == 2
+    _shot(page, "resident")
+
+
+def test_jf_priv_2_resident_cannot_open_another_residents_page(site: Site) -> None:
+    page = site.login(site.resident)
+    response = page.goto(site.url(f"/residents/{site.neighbour.code}"))
+    assert response.status == 403
+    assert site.neighbour.name not in page.content()
+    unknown = page.goto(site.url("/residents/no-such-code"))
+    assert unknown.status == 403  # the same refusal: nothing leaks about who exists
+
+
+def test_pages_need_a_login(site: Site) -> None:
+    page = site.page()
+    page.goto(site.url("/me"))
+    assert "/login" in page.url and page.locator("#password").count() == 1
+    assert page.goto(site.url("/review")).url.split("?")[0].endswith("/login")
+
+
+# --- the reviewer queue (JF-EARN-2, JF-PRIV-1) --------------------------------------------------
+
+def test_jf_earn_2_reviewer_approves_a_claim_from_the_queue(site: Site) -> None:
+    page = site.login(site.city.reviewer)  # type: ignore[arg-type]
+    assert page.url.endswith("/review")
+    row = page.locator(f"#claim-{site.waiting}")
+    assert "李四" in row.inner_text()
+    _shot(page, "review")
+    with page.expect_navigation():
+        row.locator("form[action$='/approve'] button").click()
+    assert page.locator("p.message[role=status]").count() == 1
+    assert page.locator(f"#claim-{site.waiting}").count() == 0
+    assert site.platform.claims.get(site.city.id, site.waiting).state == "approved"
+
+
+def test_reviewer_rejects_with_a_reason_and_a_form_without_csrf_is_refused(site: Site) -> None:
+    page = site.login(site.city.reviewer)  # type: ignore[arg-type]
+    row = page.locator(f"#claim-{site.waiting}")
+    row.locator("input[name=reason]").fill("照片与活动不符")
+    with page.expect_navigation():
+        row.locator("form[action$='/reject'] button").click()
+    claim = site.platform.claims.get(site.city.id, site.waiting)
+    assert claim.state == "rejected" and claim.reason == "照片与活动不符"
+    forged = page.request.post(site.url(f"/review/{site.waiting}/approve"),
+                               form={"csrf": "forged"})
+    assert forged.status == 403
+
+
+def test_jf_priv_1_a_resident_has_no_review_queue(site: Site) -> None:
+    page = site.login(site.resident)
+    assert page.goto(site.url("/review")).status == 403
+    assert page.goto(site.url("/admin")).status == 403
+
+
+# --- the admin dashboard (JF-STAT-1) ------------------------------------------------------------
+
+def test_jf_stat_1_admin_dashboard_renders_the_chart(site: Site) -> None:
+    page = site.login(site.admin)
+    assert page.url.endswith("/admin")
+    chart = page.locator("#points-chart svg[role=img]")
+    assert chart.count() == 1
+    assert chart.locator("rect").count() >= 1
+    assert page.locator("#monthly tbody tr").first.inner_text().startswith("2024-03")
+    assert page.locator("#totals tr.total").count() == 1
+    _shot(page, "admin")
+
+
+# --- languages and accessibility ----------------------------------------------------------------
+
+def test_pages_render_in_chinese_and_english(site: Site) -> None:
+    page = site.page(locale="en-US")
+    page.goto(site.url("/notices"))  # Accept-Language: English
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Public notice of points"
+    page.goto(site.url("/notices?lang=zh"))
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("h1").inner_text() == "积分公示"
+    page.goto(site.url("/notices"))  # the choice is remembered in a cookie
+    assert page.locator("h1").inner_text() == "积分公示"
+    english = site.login(site.resident, locale="en-GB")
+    assert english.locator("#balances-h").inner_text() == "Balances"
+    english.goto(site.url("/me?lang=zh"))
+    assert english.locator("#balances-h").inner_text() == "余额"
+
+
+A11Y_CHECK = """() => {
+  const problems = [];
+  if (!document.documentElement.getAttribute('lang')) problems.push('html without lang');
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    const labelled = (el.id && document.querySelector(`label[for="${el.id}"]`))
+      || el.closest('label') || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    if (!labelled) problems.push('unlabelled ' + el.outerHTML);
+  }
+  for (const img of document.querySelectorAll('img')) {
+    if (!img.hasAttribute('alt')) problems.push('img without alt ' + img.outerHTML);
+  }
+  for (const svg of document.querySelectorAll('svg')) {
+    if (svg.getAttribute('role') === 'img' && !svg.getAttribute('aria-label')
+        && !svg.getAttribute('aria-labelledby')) problems.push('svg image without a name');
+  }
+  if (!document.querySelector('h1')) problems.push('no h1');
+  return problems;
+}"""
+
+
+def test_accessibility_smoke(site: Site) -> None:
+    pages = [(site.page(), "/notices"), (site.page(), "/login")]
+    resident = site.login(site.resident)
+    reviewer = site.login(site.city.reviewer)  # type: ignore[arg-type]
+    admin = site.login(site.admin)
+    pages += [(resident, "/me"), (reviewer, "/review"), (admin, "/admin")]
+    for page, path in pages:
+        for lang in ("zh", "en"):
+            response = page.goto(site.url(f"{path}?lang={lang}"))
+            assert response.status == 200, path
+            assert page.evaluate(A11Y_CHECK) == [], (path, lang)
+    # the forms work from the keyboard alone
+    page = site.page()
+    page.goto(site.url("/login"))
+    page.focus("#subject")
+    page.keyboard.type(site.resident.code)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/residents/{site.resident.code}")
