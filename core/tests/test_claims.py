@@ -293,7 +293,7 @@ def test_jf_earn_5_the_same_deed_cannot_be_claimed_twice(town: ClaimsCity) -> No
     p, who = town.platform, town.resident()
     first = submit(town, who, key="k1").claim
     assert submit(town, who, key="k1").claim.id == first.id  # a retry returns the first claim
-    assert code_of(lambda: submit(town, who, key="k1", units=1)) == "input.invalid"
+    assert code_of(lambda: submit(town, who, key="k1", units=1)) == "ledger.idempotency_conflict"
     assert code_of(lambda: submit(town, who)) == "claim.duplicate_deed"
     assert submit(town, who, evidence="photo-other").claim.state == S.SUBMITTED
     assert submit(town, who, deed=date(2024, 2, 27)).claim.state == S.SUBMITTED

@@ -38,6 +38,7 @@ from jifen.errors import (
     AppealWindowClosed,
     DuplicateDeed,
     Forbidden,
+    IdempotencyConflict,
     InvalidAmount,
     InvalidEvidence,
     InvalidInput,
@@ -106,8 +107,8 @@ class Claims:
             earlier = _find_by_key(conn, tenant_id, request.idempotency_key)
             if earlier is not None:
                 if earlier["request_hash"] != request_hash:
-                    raise InvalidInput("idempotency key used before for another claim",
-                                       idempotency_key=request.idempotency_key)
+                    raise IdempotencyConflict("idempotency key used before for another claim",
+                                              idempotency_key=request.idempotency_key)
                 claim = _claim(earlier)
                 return claim, _outcome_of(claim)
             subject = _lock_subject(conn, tenant_id, request.subject_id)
