@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -295,7 +297,7 @@ def codes_issue(
     from jifen import subjects
     from jifen.codes import render_qr
 
-    fmt = _qr_format(qr)
+    fmt = qr_format(qr)
     until = _option_date("--valid-until", valid_until)
     platform = open_platform(database)
     tenant_id = platform.tenant(tenant).id
@@ -370,7 +372,9 @@ def codes_keys(
     console.print(table)
 
 
-def _qr_format(path: Path | None) -> Literal["svg", "png"]:
+def qr_format(path: Path | None) -> Literal["svg", "png"]:
+    """The image format a ``--qr`` file asks for by its suffix (.svg by default); a usage
+    error (exit 2) for any other. Plugins' commands that write QR codes use it too."""
     suffix = path.suffix.lower() if path is not None else ".svg"
     if suffix not in (".svg", ".png"):
         raise typer.BadParameter("the QR image file must end in .svg or .png", param_hint="--qr")
@@ -532,3 +536,16 @@ def main() -> None:
             show()
             sys.exit(exit_code)
         raise
+
+
+def write_public_keys(tenant_code: str, public_keys: Mapping[str, str], out: Path | None) -> None:
+    """Print or write the tenant's public-keys file for a provider's offline checks
+    (`jifen.codes.keys_document`, JF-CODE-2). Plugins' ``keys export`` commands use it."""
+    from jifen.codes import keys_document
+
+    text = json.dumps(keys_document(tenant_code, public_keys), indent=2, ensure_ascii=False)
+    if out is None:
+        typer.echo(text)
+        return
+    out.write_text(text + "\n", encoding="utf-8")
+    console.print(f"wrote the public keys of {tenant_code} to {out}", highlight=False)

@@ -107,7 +107,7 @@ def test_cli_usage_errors_exit_2_without_a_traceback(cli: list[str], live_town: 
     who = resident(live_town, "武先生", 2112)
     bad = run("bank-vip", "code", "--tenant", live_town.tenant.code, "--subject", who.code,
               "--qr", str(tmp_path / "vip.txt"), *cli)
-    assert bad.exit_code == 2 and "expected a .svg or .png file" in bad.output
+    assert bad.exit_code == 2 and "must end in .svg or .png" in bad.output
     keys = tmp_path / "keys.json"
     keys.write_text("[]", encoding="utf-8")
     unreadable = run("bank-vip", "verify", "x.y", "--public-keys", str(keys))

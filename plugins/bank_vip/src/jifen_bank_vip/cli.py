@@ -8,17 +8,23 @@ and opens no database at all. Errors are jifen errors: the ``jifen`` command pri
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from jifen import subjects
-from jifen.cli import DatabaseOption, TenantOption, console, open_platform
-from jifen.codes import keys_document, load_public_keys
+from jifen.cli import (
+    DatabaseOption,
+    TenantOption,
+    console,
+    open_platform,
+    qr_format,
+    write_public_keys,
+)
+from jifen.codes import load_public_keys
 from jifen.platform import Platform
 from jifen_bank_vip.service import BankVip, qr, verify_vip_code
 
@@ -43,7 +49,7 @@ def code(
     database: DatabaseOption = None,
 ) -> None:
     """Issue the resident's VIP-lane code; print it on stdout (and --qr: as an image)."""
-    fmt = _qr_format(qr_file) if qr_file is not None else None
+    fmt = qr_format(qr_file) if qr_file is not None else None
     platform, vip, tenant_id = _open(database, tenant)
     with platform.db.read() as conn:
         who = subjects.find_by_code(conn, tenant_id, subject)
@@ -80,22 +86,8 @@ def keys_export(
 ) -> None:
     """Write the tenant's public keys (JSON) for the bank's offline checks."""
     _, vip, tenant_id = _open(database, tenant)
-    text = json.dumps(keys_document(tenant, vip.public_keys(tenant_id)), indent=2,
-                      ensure_ascii=False)
-    if out is None:
-        typer.echo(text)
-        return
-    out.write_text(text + "\n", encoding="utf-8")
-    console.print(f"wrote the public keys of {tenant} to {out}", highlight=False)
+    write_public_keys(tenant, vip.public_keys(tenant_id), out)
 
-
-def _qr_format(path: Path) -> Literal["svg", "png"]:
-    fmt = path.suffix.lower()
-    if fmt == ".svg":
-        return "svg"
-    if fmt == ".png":
-        return "png"
-    raise typer.BadParameter(f"{path}: expected a .svg or .png file", param_hint="--qr")
 
 
 def _instant(value: str | None) -> datetime:

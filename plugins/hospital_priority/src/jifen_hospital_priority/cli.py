@@ -8,17 +8,23 @@ command prints ``error[<code>]: <message>`` and exits 2.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from jifen import subjects
-from jifen.cli import DatabaseOption, TenantOption, console, open_platform
-from jifen.codes import keys_document, load_public_keys, render_qr
+from jifen.cli import (
+    DatabaseOption,
+    TenantOption,
+    console,
+    open_platform,
+    qr_format,
+    write_public_keys,
+)
+from jifen.codes import load_public_keys, render_qr
 from jifen.platform import Platform
 from jifen_hospital_priority.service import (
     HospitalPriority,
@@ -62,7 +68,7 @@ def book(
 ) -> None:
     """Book a priority slot; print the confirmation code for the hospital on stdout."""
     when = _date(day, "--day")
-    fmt = _qr_format(qr) if qr is not None else None
+    fmt = qr_format(qr) if qr is not None else None
     platform, hospital, tenant_id = _open(database, tenant)
     who = _subject(platform, tenant_id, subject)
     by = _subject(platform, tenant_id, booked_by) if booked_by else None
@@ -117,22 +123,8 @@ def keys_export(
 ) -> None:
     """Write the tenant's public keys (JSON) for the hospital's offline checks."""
     _, hospital, tenant_id = _open(database, tenant)
-    text = json.dumps(keys_document(tenant, hospital.public_keys(tenant_id)), indent=2,
-                      ensure_ascii=False)
-    if out is None:
-        typer.echo(text)
-        return
-    out.write_text(text + "\n", encoding="utf-8")
-    console.print(f"wrote the public keys of {tenant} to {out}", highlight=False)
+    write_public_keys(tenant, hospital.public_keys(tenant_id), out)
 
-
-def _qr_format(path: Path) -> Literal["svg", "png"]:
-    fmt = path.suffix.lower()
-    if fmt == ".svg":
-        return "svg"
-    if fmt == ".png":
-        return "png"
-    raise typer.BadParameter(f"{path}: expected a .svg or .png file", param_hint="--qr")
 
 
 def _date(value: str, option: str) -> date:
