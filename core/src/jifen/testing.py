@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -216,3 +217,36 @@ def running_server(app: Any, *, host: str = "127.0.0.1") -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def demo_output(tmp_path: Path, *plugins: str) -> str:
+    """Run `jifen demo` on a fresh SQLite database under ``tmp_path`` with only ``plugins``
+    loaded (entry-point names), and return what it printed: for testing a plugin's
+    ``seed_demo``. Uses a throw-away master key."""
+    import base64
+
+    from rich.console import Console
+
+    from jifen.demo import run_demo
+    from jifen.plugins import make_plugin_manager
+    from jifen.store.migrate import upgrade
+
+    saved = {name: os.environ.get(name) for name in ("JIFEN_LOAD_PLUGINS", "JIFEN_MASTER_KEY")}
+    os.environ["JIFEN_LOAD_PLUGINS"] = ",".join(plugins)
+    os.environ["JIFEN_MASTER_KEY"] = base64.b64encode(os.urandom(32)).decode()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    try:
+        upgrade(url)
+        platform = Platform(Database(url), pm=make_plugin_manager())
+        console = Console(record=True, width=200)
+        try:
+            run_demo(platform, console)
+        finally:
+            platform.db.dispose()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return console.export_text()

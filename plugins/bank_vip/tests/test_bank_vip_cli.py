@@ -22,7 +22,7 @@ from jifen.cli import app
 from jifen.clock import MovableClock
 from jifen.model import Points, Subject
 from jifen.platform import Platform
-from jifen.testing import ClaimsCity, make_claims_city
+from jifen.testing import ClaimsCity, demo_output, make_claims_city
 from jifen_bank_vip import BankVip
 
 
@@ -123,23 +123,8 @@ def test_the_plugin_registers_its_group_through_the_hook() -> None:
 
 
 def test_jf_scn_2_the_demo_shows_what_the_bank_learns_from_wu_xianshengs_code(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jifen.demo import run_demo
-    from jifen.plugins import make_plugin_manager
-    from jifen.store import Database
-    from jifen.store.migrate import upgrade
-
-    monkeypatch.setenv("JIFEN_LOAD_PLUGINS", "bank_vip")
-    monkeypatch.setenv("JIFEN_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    platform = Platform(Database(url), pm=make_plugin_manager())
-    console = Console(record=True, width=200)
-    try:
-        run_demo(platform, console)
-    finally:
-        platform.db.dispose()
-    out = console.export_text()
+        tmp_path: Path) -> None:
+    out = demo_output(tmp_path, "bank_vip")
     assert "武先生 (score 236.20) shows a VIP-lane code" in out  # 211.2 points, weighted
     learned = re.findall(r"the bank's offline check learns only: (.*) \(JF-CODE-2\)", out)
     assert len(learned) == 1 and re.fullmatch(r"VIP lane: valid until \d{4}-\d\d-\d\d",

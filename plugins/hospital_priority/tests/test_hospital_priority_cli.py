@@ -21,7 +21,7 @@ from jifen.cli import app
 from jifen.clock import MovableClock
 from jifen.model import Points, Subject
 from jifen.platform import Platform
-from jifen.testing import ClaimsCity, make_claims_city
+from jifen.testing import ClaimsCity, demo_output, make_claims_city
 from jifen_hospital_priority import HospitalPriority
 
 CARDIOLOGY, EYES, CHILDREN = "市中心医院:心内科", "市中心医院:眼科", "市中心医院:儿科"
@@ -133,23 +133,8 @@ def test_the_plugin_registers_its_group_through_the_hook() -> None:
 
 
 def test_jf_scn_4_the_demo_books_refuses_by_the_monthly_limit_and_verifies_offline(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jifen.demo import run_demo
-    from jifen.plugins import make_plugin_manager
-    from jifen.store import Database
-    from jifen.store.migrate import upgrade
-
-    monkeypatch.setenv("JIFEN_LOAD_PLUGINS", "hospital_priority")
-    monkeypatch.setenv("JIFEN_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    platform = Platform(Database(url), pm=make_plugin_manager())
-    console = Console(record=True, width=200)
-    try:
-        run_demo(platform, console)
-    finally:
-        platform.db.dispose()
-    out = console.export_text()
+        tmp_path: Path) -> None:
+    out = demo_output(tmp_path, "hospital_priority")
     assert "武先生 booked a priority slot: 市中心医院:心内科" in out
     assert "武小朵 booked a priority slot: 市中心医院:儿科" in out
     assert "武先生 refused 市中心医院:骨科" in out and "(scenario.monthly_limit)" in out
