@@ -20,6 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from jifen_conformance.adapters.jifen_governance import GovernanceActions
+from jifen_conformance.adapters.jifen_redemption import RedemptionActions
+from jifen_conformance.adapters.jifen_scenarios import ScenariosActions
 from jifen_conformance.driver import ActionError, Implementation, SubjectSpec, Tenant, Unsupported
 
 
@@ -34,7 +37,7 @@ class JifenTenant(Tenant):
     """str(subject id) → case name"""
 
 
-class JifenAdapter:
+class JifenAdapter(RedemptionActions, ScenariosActions, GovernanceActions):
     """Acts on a `jifen.platform.Platform` on a `MovableClock`."""
 
     name = "jifen"

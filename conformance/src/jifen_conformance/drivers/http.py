@@ -30,6 +30,9 @@ from typing import Any
 import httpx
 
 from jifen_conformance.driver import ActionError, Driver, Implementation, SubjectSpec, Tenant
+from jifen_conformance.drivers.http_governance import HttpGovernanceActions
+from jifen_conformance.drivers.http_redemption import HttpRedemptionActions
+from jifen_conformance.drivers.http_scenarios import HttpScenariosActions
 from jifen_conformance.drivers.inprocess import load_object
 
 SCALES = {"moral": 1, "material": 0}
@@ -74,7 +77,7 @@ def _minor_text(minor: int, kind: str) -> str:
     return f"{value:.{scale}f}"
 
 
-class HttpDriver(Driver):
+class HttpDriver(HttpRedemptionActions, HttpScenariosActions, HttpGovernanceActions, Driver):
     name = "http"
 
     def __init__(self, url: str, provisioner: Any, *, profiles: list[str] | None = None,
