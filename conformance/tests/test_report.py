@@ -83,3 +83,18 @@ def test_an_expected_failure_is_reported_as_such(run_suite: Any, tmp_path: Path)
     assert {"JF-KIND-1", "JF-KIND-2"} <= run.clauses("expected_fail")
     assert run.report["profiles"]["core"]["verdict"] == "does_not_conform"
     assert run.returncode == 0, run.output
+
+
+def test_junit_xml_names_each_checks_clauses(run_suite: Any, tmp_path: Path) -> None:
+    """pytest's own ``--junitxml`` carries the clause ids and level of every check, so a
+    certifier's CI dashboard can group results by clause."""
+    import xml.etree.ElementTree as ET
+
+    junit = tmp_path / "junit.xml"
+    run = run_suite("--jf-driver", "inprocess", "--jf-profiles", "core", "-k", "ledger",
+                    f"--junitxml={junit}")
+    assert run.returncode == 0, run.output
+    cases = ET.parse(junit).getroot().iter("testcase")
+    properties = [{p.get("name"): p.get("value") for p in case.iter("property")} for case in cases]
+    assert properties and all(p.get("level") in ("MUST", "SHOULD", "MAY") for p in properties)
+    assert any("JF-LED-4" in p["clauses"].split() for p in properties), properties

@@ -216,7 +216,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     capabilities = set(implementation.capabilities)
     table = load()
     for item in items:
-        clauses, _level = clauses_of(item)
+        clauses, level = clauses_of(item)
+        # carried into `--junitxml` as <property> elements, for certifiers' CI dashboards
+        item.user_properties.extend([("clauses", " ".join(clauses)), ("level", level)])
         profiles = {table.get(c).profile for c in clauses}
         if not profiles & claimed:
             item.add_marker(pytest.mark.skip(
