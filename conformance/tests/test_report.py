@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jifen_conformance import cli
+from jifen_conformance.cases import all_cases
 from jifen_conformance.driver import Implementation
 from jifen_conformance.report import CheckResult, RunInfo, build, to_html, to_markdown
 
@@ -98,3 +99,17 @@ def test_junit_xml_names_each_checks_clauses(run_suite: Any, tmp_path: Path) -> 
     properties = [{p.get("name"): p.get("value") for p in case.iter("property")} for case in cases]
     assert properties and all(p.get("level") in ("MUST", "SHOULD", "MAY") for p in properties)
     assert any("JF-LED-4" in p["clauses"].split() for p in properties), properties
+
+
+def test_a_case_needs_its_files_profile_claimed(run_suite: Any) -> None:
+    """A scenarios case that also cites a core clause (JF-DUE-4, JF-PRIV-4) is inapplicable to an
+    implementation claiming core only: it needs the scenario plugins, not just the core."""
+    run = run_suite("--jf-driver", "inprocess", "--jf-profiles", "core", "-k", "scenario or round",
+                    "--jf-adapter", "jifen_conformance.broken:ClaimsCoreOnly")
+    assert run.report is not None, run.output
+    outcomes = {c["id"]: c["outcome"] for c in run.report["checks"]}
+    scenario_cases = {case.id for path, _file, case in all_cases() if path.parent.name == "scenarios"
+                      and {"JF-DUE-4", "JF-PRIV-4"} & set(case.clauses)}
+    assert scenario_cases and scenario_cases <= outcomes.keys(), outcomes
+    assert {outcomes[i] for i in scenario_cases} == {"inapplicable"}, outcomes
+    assert run.returncode == 0, run.output
