@@ -759,6 +759,22 @@ def _line_of(root: Any, loc: Sequence[str | int]) -> int:
     return line
 
 
+MAX_NODES = 1_000_000
+"""The most YAML nodes a tenant file may expand to, counting each use of an alias."""
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """How many nodes ``node`` stands for once every alias is expanded (each node counted once
+    per use, computed once per node)."""
+    if id(node) not in memo:
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+        memo[id(node)] = 1 + sum(_expanded_size(child, memo) for child in children)
+    return memo[id(node)]
+
+
 def _duplicate_keys(
     node: Any, loc: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[tuple[str | int, ...], int]]:
@@ -796,11 +812,18 @@ def load_config(path: str | Path) -> TenantConfig:
             f"{file}: cannot read: {reason}", file=file, line=0, field="", path=str(path)
         ) from None
 
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, controls)
+        line = text.count("\n", 0, exc.position) + 1
+        raise _error(file, line, "", f"invalid YAML: {exc.reason}", path=str(path)) from None
     try:
         root = loader.get_single_node()
         if root is None:
             raise _error(file, 1, "", "the file is empty", path=str(path))
+        if _expanded_size(root, {}) > MAX_NODES:  # a few aliases can expand exponentially
+            raise _error(file, 1, "", f"the file expands to more than {MAX_NODES} YAML nodes "
+                         "(through aliases)", path=str(path))
         # checked before construction, which inlines merge keys (<<) into the node tree
         for loc, line in _duplicate_keys(root):
             raise _error(file, line, _format_loc(loc), "key given twice", path=str(path))
@@ -811,6 +834,8 @@ def load_config(path: str | Path) -> TenantConfig:
         raise _error(file, line, "", f"invalid YAML: {exc.problem or exc}", path=str(path)) from None
     except yaml.YAMLError as exc:
         raise _error(file, 0, "", f"invalid YAML: {exc}", path=str(path)) from None
+    except RecursionError:
+        raise _error(file, 0, "", "the YAML is nested too deeply", path=str(path)) from None
     finally:
         loader.dispose()
 

@@ -363,3 +363,21 @@ class NotInTestMode(NotFound):
     """A test-mode endpoint (such as ``POST /test/clock``) on a server not in test mode."""
 
     code = "test_mode.disabled"
+
+
+# --- the database (issue #9) -------------------------------------------------------------------
+
+class StorageUnavailable(JifenError):
+    """The database connection was lost or refused during the request; nothing of it was
+    committed. Retry with the same idempotency key: a new connection is used."""
+
+    code = "storage.unavailable"
+    http_status = 503
+
+
+class StorageFull(JifenError):
+    """The database has no room left (a full disk, or SQLite's page limit); nothing of the
+    request was committed."""
+
+    code = "storage.full"
+    http_status = 507

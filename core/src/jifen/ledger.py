@@ -37,6 +37,7 @@ from jifen.errors import (
     UnbalancedTransaction,
 )
 from jifen.model import Leg, LotView, PostingView, TransactionRequest, TransactionView, new_id
+from jifen.model.points import MAX_MINOR
 from jifen.registry import Registry
 from jifen.store import Database
 from jifen.store import tables as t
@@ -503,6 +504,9 @@ class Ledger:
             account = accounts[parse(leg.account).code]
             amount = leg.amount
             account.balance += amount
+            if max(abs(amount), abs(account.balance)) > MAX_MINOR:  # past a 64-bit column
+                raise InvalidInput(f"account {account.name.code}: the amount or the balance "
+                                   "would be too large", account=account.name.code)
             if account.balance < 0 and not account.negative_allowed:
                 raise InsufficientBalance(
                     f"account {account.name.code} would go below zero",

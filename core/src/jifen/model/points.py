@@ -39,17 +39,36 @@ def to_minor(value: Any, scale: int) -> int:
             f"amount {value!r} is a {type(value).__name__}; give an integer or a decimal string",
         )
     if isinstance(value, int):
-        return int(value * 10**scale)
+        return _bounded(int(value * 10**scale), value)
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise InexactAmount(f"amount {value!r} is not a number") from None
     if not number.is_finite():
         raise InexactAmount(f"amount {value!r} is not finite")
-    minor = number.scaleb(scale)
-    if minor != minor.to_integral_value():
+    if number.is_zero():
+        return 0
+    places = number.adjusted() + scale  # exact integer arithmetic below, never rounding
+    if places > MAX_DIGITS:
+        raise InexactAmount(f"amount {value!r} is too large")
+    sign, digits, exponent = number.as_tuple()
+    shift = int(exponent) + scale
+    whole = int("".join(map(str, digits)))
+    if places < 0 or (shift < 0 and whole % 10**-shift):
         raise InexactAmount(f"amount {value!r} has more than {scale} decimal place(s)")
-    return int(minor)
+    whole = whole // 10**-shift if shift < 0 else whole * 10**shift
+    return _bounded(-whole if sign else whole, value)
+
+
+MAX_MINOR = 2**63 - 1
+"""The largest amount in minor units: what a 64-bit integer column holds."""
+MAX_DIGITS = len(str(MAX_MINOR))
+
+
+def _bounded(minor: int, value: Any) -> int:
+    if abs(minor) > MAX_MINOR:
+        raise InexactAmount(f"amount {value!r} is too large")
+    return minor
 
 
 def format_minor(minor: int, scale: int) -> str:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+from jifen.errors import StorageFull, StorageUnavailable
 
 DEFAULT_URL = "sqlite:///jifen.db"
 
@@ -47,17 +51,47 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write transaction: commits on success, rolls back on any exception."""
-        with self.engine.begin() as conn:
+        with _storage_errors(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only unit of work (rolled back at the end)."""
-        with self.engine.connect().execution_options(jifen_readonly=True) as conn:
+        with _storage_errors(), \
+                self.engine.connect().execution_options(jifen_readonly=True) as conn:
             yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A lost connection is `StorageUnavailable`, a full disk `StorageFull` (SQLite's
+    SQLITE_FULL, PostgreSQL's ``disk_full``): clear errors with stable codes instead of the
+    driver's. The transaction is rolled back either way, and the pool drops the lost
+    connection, so the next call gets a new one."""
+    try:
+        yield
+    except OperationalError as exc:
+        if (getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                or getattr(exc.orig, "sqlstate", None) == "53100"):
+            raise StorageFull("the database is full (no disk space left, or its size limit "
+                              "reached); nothing was written") from exc
+        if exc.connection_invalidated or _no_connection(exc.orig):
+            raise StorageUnavailable("the connection to the database was lost or refused; "
+                                     "nothing was written: retry with the same idempotency "
+                                     "key") from exc
+        raise
+
+
+def _no_connection(error: Any) -> bool:
+    """A PostgreSQL driver error of no connection at all (no SQLSTATE), a connection exception
+    (class 08) or a server shutting down (57P01..57P03)."""
+    if not hasattr(error, "sqlstate"):  # SQLite's errors have none
+        return False
+    state = error.sqlstate
+    return state is None or str(state).startswith(("08", "57P0"))
 
 
 def _sqlite_discipline(engine: Engine) -> None:

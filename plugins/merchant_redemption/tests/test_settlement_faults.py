@@ -1,0 +1,119 @@
+"""Faults (issue #9): a settlement run killed (SIGKILL) with its transaction open, then run
+again: every redemption is settled exactly once, the merchants' settlement accounts are empty,
+the pools' settled accounts hold what was redeemed, and the ledger's audit verifies
+(JF-FUND-2, JF-LED-3, JF-LED-6), on SQLite and PostgreSQL. docs/reliability.md reports it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from select import select as wait_readable
+
+import pytest
+from sqlalchemy import func, select
+
+from jifen.clock import MovableClock
+from jifen.platform import Platform
+from jifen.store import Database
+from jifen.store import tables as ct
+from jifen_merchant_redemption import tables as mt
+from jifen_merchant_redemption.redemption import settlement_account
+from jifen_merchant_redemption.settlement import settled_account
+from jifen_merchant_redemption.testing import make_shop
+
+KEY = os.urandom(32)
+
+#: The child (as in core/tests/test_faults.py): the same database, clock and master key; at its
+#: PAUSE_AT-th commit, before committing, it says "paused" and waits to be killed.
+CHILD = """
+import os, sys, time, uuid
+from datetime import datetime
+from sqlalchemy import Engine, event
+from jifen.clock import MovableClock
+from jifen.platform import Platform
+from jifen.store import Database
+from jifen_merchant_redemption.service import MerchantRedemption
+commits = 0
+@event.listens_for(Engine, "commit")
+def pause(conn):
+    global commits
+    commits += 1
+    if commits == int(os.environ["PAUSE_AT"]):
+        print("paused", flush=True)
+        time.sleep(120)
+platform = Platform(Database(sys.argv[1]), clock=MovableClock(datetime.fromisoformat(sys.argv[2])),
+                    master_key=bytes.fromhex(sys.argv[3]))
+MerchantRedemption(platform).settle(uuid.UUID(sys.argv[4]))
+"""
+
+
+@pytest.fixture
+def keyed(database_url: str) -> Iterator[Platform]:
+    p = Platform(Database(database_url), clock=MovableClock(datetime(2024, 3, 1, 8, tzinfo=UTC)),
+                 master_key=KEY)
+    yield p
+    p.db.dispose()
+
+
+def settle_killed_midway(platform: Platform, tenant_id: uuid.UUID) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, platform.db.url, platform.clock.now().isoformat(),
+         KEY.hex(), str(tenant_id)],
+        env={**os.environ, "PAUSE_AT": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        assert child.stdout is not None
+        ready, _, _ = wait_readable([child.stdout], [], [], 120)  # bounded: never hang CI
+        line = child.stdout.readline() if ready else "(no pause within 120 s)"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        _, errors = child.communicate(timeout=30)
+    assert line == "paused\n", f"the child did not pause: {line}\n{errors}"
+    assert child.returncode == -signal.SIGKILL
+
+
+def runs(platform: Platform, tenant_id: uuid.UUID) -> int:
+    with platform.db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(mt.settlement_runs).where(
+            mt.settlement_runs.c.tenant_id == tenant_id)).scalar_one())
+
+
+def test_jf_fund_2_settlement_killed_in_flight_settles_everything_once_on_rerun(
+        keyed: Platform) -> None:
+    shop = make_shop(keyed)
+    other = shop.service.add_merchant(shop.tenant_id, "超市 market", "community",
+                                      category="retail")
+    shop.fund(20_000)
+    first = shop.redeem(1000)
+    shop.service.settle(shop.tenant_id)  # the pool's settled account exists from here on
+    keyed.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    later = [shop.redeem(2000), shop.redeem(3000),
+             shop.service.redeem(shop.tenant_id, other.id, 10_000, shop.pay_code(), "other")]
+
+    settle_killed_midway(keyed, shop.tenant_id)  # its one commit is the settlement's own
+    assert runs(keyed, shop.tenant_id) == 1
+    assert all(shop.service.redemption(shop.tenant_id, r.id).settled_at is None for r in later)
+    assert keyed.audit(shop.tenant_id).ok
+
+    report = shop.service.settle(shop.tenant_id)
+    assert report.redemptions == 3 and report.points == sum(r.points for r in later)
+    assert shop.service.settle(shop.tenant_id).run_id is None
+    assert runs(keyed, shop.tenant_id) == 2
+    for merchant in (shop.merchant.id, other.id):
+        assert keyed.ledger.balance(shop.tenant_id, settlement_account(merchant)) == 0
+    assert keyed.ledger.balance(shop.tenant_id, settled_account("test-pool")) == \
+        first.points + sum(r.points for r in later)
+    lines = shop.service.report(shop.tenant_id)
+    assert sum(line.settled_points for line in lines) == sum(line.redeemed_points for line in lines)
+    audit = keyed.audit(shop.tenant_id)
+    assert audit.ok, audit.problems
+    with keyed.db.read() as conn:
+        doubled = conn.execute(select(ct.transactions.c.idempotency_key).where(
+            ct.transactions.c.tenant_id == shop.tenant_id)
+            .group_by(ct.transactions.c.idempotency_key).having(func.count() > 1)).scalars().all()
+    assert doubled == []
