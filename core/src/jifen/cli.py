@@ -39,6 +39,10 @@ app.add_typer(jobs_app, name="jobs")
 codes_app = typer.Typer(help="Signed short-lived codes and their QR images (码上生活).",
                         no_args_is_help=True)
 app.add_typer(codes_app, name="codes")
+plugin_app = typer.Typer(help="Write a new plugin.", no_args_is_help=True)
+app.add_typer(plugin_app, name="plugin")
+role_app = typer.Typer(help="Roles of subjects at org units (JF-PRIV-1).", no_args_is_help=True)
+app.add_typer(role_app, name="role")
 
 console = Console()
 DatabaseOption = Annotated[str | None, typer.Option(
@@ -111,6 +115,57 @@ def tenant_apply(
                   "version(s) published")
 
 
+@tenant_app.command("init")
+def tenant_init(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="The tenant file to write (default: CODE.yaml).", dir_okay=False)] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Tenant code, e.g. baotou.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="City name.")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Time zone.")] = None,
+    district: Annotated[str | None, typer.Option("--district", help="First district.")] = None,
+    street: Annotated[str | None, typer.Option("--street", help="First street.")] = None,
+    community: Annotated[str | None, typer.Option(
+        "--community", help="First community.")] = None,
+    grids: Annotated[int | None, typer.Option("--grids", help="Grids in it.")] = None,
+    pool_owner: Annotated[str | None, typer.Option(
+        "--pool-owner", help="Who funds material points.")] = None,
+    budget_yuan: Annotated[int | None, typer.Option(
+        "--budget-yuan", help="Yearly budget for material points, in yuan.")] = None,
+    valid_from: Annotated[str | None, typer.Option(
+        "--valid-from", help="Date the catalogue takes effect, YYYY-MM-DD.")] = None,
+    interactive: Annotated[bool, typer.Option(
+        "--interactive", "-i", help="Ask for every value not given as an option.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Start a new city's tenant file from the template (org tree, settings, a funding pool, a
+    starter catalogue) and validate it; then edit it and `jifen tenant apply` it."""
+    from jifen.config import iter_units
+    from jifen.scaffold import CITY_QUESTIONS, city_defaults, new_tenant_file
+
+    given = {"code": code, "name": name, "timezone": timezone, "district": district,
+             "street": street, "community": community, "grids": grids, "pool_owner": pool_owner,
+             "budget_yuan": budget_yuan, "valid_from": valid_from}
+    defaults = city_defaults(date.today())
+    answers: dict[str, str] = {}
+    for key, question, _ in CITY_QUESTIONS:
+        if given[key] is not None:
+            answers[key] = str(given[key])
+        elif interactive:
+            answers[key] = str(typer.prompt(question, default=defaults.get(key)))
+        elif key in defaults:
+            answers[key] = defaults[key]
+        else:
+            raise typer.BadParameter("give it, or use --interactive", param_hint=f"--{key}")
+    target = out or Path(f"{answers['code']}.yaml")
+    config = new_tenant_file(answers, target, force=force)
+    units = sum(1 for _ in iter_units(config))
+    console.print(f"wrote {target}: tenant {config.code}, {units} org units, "
+                  f"{len(config.catalogue)} catalogue items, pool {config.default_pool} — valid",
+                  highlight=False, soft_wrap=True)
+    console.print(f"next: edit it, then jifen tenant apply {target} --approved-by \"…\"",
+                  highlight=False, markup=False, soft_wrap=True)
+
+
 @notices_app.command("close")
 def notices_close(tenant: TenantOption, database: DatabaseOption = None) -> None:
     """Post every award whose notice ended without an upheld objection (JF-EARN-3); idempotent."""
@@ -125,14 +180,87 @@ def notices_close(tenant: TenantOption, database: DatabaseOption = None) -> None
 
 
 @plugins_app.command("list")
-def plugins_list() -> None:
-    """List the plugins, where they come from and the hooks they implement."""
+def plugins_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the plugins, where they come from, the hooks they implement and the profiles of
+    the standard the installed plugins cover."""
+    from jifen.doctor import PROFILE_PLUGINS
     from jifen.plugins import make_plugin_manager, plugin_distributions
 
+    pm = make_plugin_manager()
+    rows = plugin_distributions(pm)
+    active = {name for name, _ in pm.list_name_plugin()}
+    missing = {profile: [p for p in needed if p not in active]
+               for profile, needed in PROFILE_PLUGINS.items()}
+    if as_json:
+        typer.echo(json.dumps({"plugins": [{"name": n, "from": d, "hooks": h} for n, d, h in rows],
+                               "profiles": missing}, ensure_ascii=False, indent=2))
+        return
     table = Table("plugin", "from", "hooks")
-    for name, dist, hooks in plugin_distributions(make_plugin_manager()):
+    for name, dist, hooks in rows:
         table.add_row(name, dist, ", ".join(hooks))
     console.print(table)
+    _print_profiles(missing)
+
+
+def _print_profiles(missing: Mapping[str, list[str]]) -> None:
+    covered = [profile for profile, needs in missing.items() if not needs]
+    console.print(f"profiles covered: {', '.join(covered)}", highlight=False)
+    for profile, needs in missing.items():
+        if needs:
+            console.print(f"  {profile} also needs the plugins {', '.join(needs)}",
+                          highlight=False)
+
+
+@plugin_app.command("new")
+def plugin_new(
+    name: Annotated[str, typer.Argument(help="The plugin's name, e.g. parking: distribution "
+                                        "jifen-parking, module jifen_parking.")],
+    directory: Annotated[Path, typer.Option(
+        "--dir", help="Folder to create jifen-NAME in.", file_okay=False)] = Path("."),
+) -> None:
+    """Write a new plugin distribution: pyproject with the jifen entry point, a hook
+    implementation, tests on jifen's pytest fixtures and a docs page."""
+    from jifen.scaffold import new_plugin
+
+    names, target, written = new_plugin(name, directory)
+    console.print(f"created {names.dist} in {target} ({len(written)} files)", highlight=False,
+                  soft_wrap=True)
+    console.print(f"next: cd {target} && pip install -e '.[test]' && pytest && jifen plugins list",
+                  highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("doctor")
+def doctor_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Check the installation: jifen and the plugins (their hooks), the profiles they cover, the
+    database's schema and the master key. Exits 1 if anything is misconfigured."""
+    from dataclasses import asdict
+
+    from jifen.doctor import diagnose
+    from jifen.store import default_url
+
+    report = diagnose(database or default_url())
+    if as_json:
+        typer.echo(json.dumps({"ok": report.ok, "plugins": [
+            {"name": n, "from": d, "hooks": h} for n, d, h in report.plugins],
+            "profiles": report.profiles, "findings": [asdict(f) for f in report.findings]},
+            ensure_ascii=False, indent=2))
+    else:
+        table = Table("plugin", "from", "hooks")
+        for name, dist, hooks in report.plugins:
+            table.add_row(name, dist, ", ".join(hooks))
+        console.print(table)
+        _print_profiles(report.profiles)
+        style = {"ok": "green", "warning": "yellow", "problem": "red"}
+        for f in report.findings:
+            console.print(f"[{style[f.level]}]{f.level.upper():<8}[/] {f.topic}: ", end="")
+            console.print(f.message, highlight=False, markup=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("stats")
@@ -417,6 +545,29 @@ def serve(
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
+@role_app.command("grant")
+def role_grant(
+    tenant: TenantOption,
+    subject: Annotated[str, typer.Option("--subject", help="The subject's code.")],
+    role: Annotated[str, typer.Option("--role", help="The role, e.g. reviewer.")],
+    at: Annotated[str, typer.Option(
+        "--at", help="The org unit (code) it is held at; it covers the units below.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Give a subject a role at an org unit, recorded in the audit log (JF-PRIV-1): e.g. a
+    community's reviewer, who approves the claims of that community's residents."""
+    from jifen import subjects
+    from jifen.api.auth import Role
+
+    name = Role.parse(role).name
+    platform = open_platform(database)
+    tenant_id = platform.tenant(tenant).id
+    with platform.db.read() as conn:
+        who = subjects.find_by_code(conn, tenant_id, subject)
+    platform.grant_role(tenant_id, who.id, name, at)
+    console.print(f"{who.code} is {name} at {at}", highlight=False)
+
+
 @token_app.command("issue")
 def token_issue(
     tenant: TenantOption,
@@ -520,7 +671,15 @@ def main() -> None:
     from jifen.plugins import make_plugin_manager
 
     try:
-        make_plugin_manager().hook.register_commands(app=app)
+        try:
+            pm = make_plugin_manager()
+        except Exception as exc:  # a broken plugin must not stop `jifen doctor` from saying so
+            Console(stderr=True).print(
+                f"warning: the installed plugins do not load ({type(exc).__name__}: {exc}); "
+                "their commands are missing; `jifen doctor` says more", highlight=False,
+                markup=False)
+            pm = make_plugin_manager(load_entry_points=False)
+        pm.hook.register_commands(app=app)
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except JifenError as exc:

@@ -57,10 +57,12 @@ def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManag
 def plugin_distributions(pm: pluggy.PluginManager) -> list[tuple[str, str, list[str]]]:
     """List ``(plugin name, distribution or module, hooks implemented)`` for every plugin."""
     owners = metadata.packages_distributions()
+    by_entry_point = {ep.name: ep.dist for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
     rows = []
     for name, plugin in pm.list_name_plugin():
         module = getattr(plugin, "__name__", repr(plugin))
-        dists = owners.get(module.split(".")[0], [])
+        found = by_entry_point.get(name) if name else None
+        dists = [found.name] if found is not None else owners.get(module.split(".")[0], [])
         dist = f"{dists[0]} {metadata.version(dists[0])}" if dists else module
         hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         rows.append((name, dist, hooks))

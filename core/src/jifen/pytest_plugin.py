@@ -5,20 +5,35 @@ PostgreSQL. PostgreSQL needs ``JIFEN_TEST_POSTGRES_URL`` (``.ci/start-postgres``
 without it those runs are skipped — unless ``JIFEN_REQUIRE_POSTGRES=1``, when they fail. Mark a
 test ``@pytest.mark.postgres_only`` to run it on PostgreSQL only (e.g. real row-level
 concurrency). The schema is migrated with every installed plugin's migrations.
+
+For plugin authors: ``clock`` (the platform's movable clock), ``tenant_factory`` (configured
+tenants with reviewers and a funding pool) and ``register_plugin`` (a throw-away plugin for one
+test) build on `jifen.testing`.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from jifen.clock import MovableClock
 from jifen.platform import Platform
 from jifen.store.migrate import upgrade
-from jifen.testing import TenantFixture, make_platform, make_tenant
+from jifen.testing import (
+    ClaimsCity,
+    TenantFixture,
+    make_claims_city,
+    make_config,
+    make_platform,
+    make_tenant,
+    registered_plugin,
+)
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -79,3 +94,32 @@ def platform(database_url: str) -> Iterator[Platform]:
 def city(platform: Platform) -> TenantFixture:
     """A new tenant (tests never share one) with the tree city → … → grid-1, grid-2."""
     return make_tenant(platform)
+
+
+@pytest.fixture
+def clock(platform: Platform) -> MovableClock:
+    """The platform's clock: it stands at 2024-03-01 08:00 UTC until the test moves it
+    (``clock.advance(timedelta(days=6))``, ``clock.set(when)``)."""
+    assert isinstance(platform.clock, MovableClock)
+    return platform.clock
+
+
+@pytest.fixture
+def tenant_factory(platform: Platform) -> Callable[..., ClaimsCity]:
+    """``tenant_factory(**changes)``: a new configured tenant (`jifen.testing.make_config`'s file
+    with ``changes``, e.g. ``catalogue=[...]``, applied with every registered plugin's catalogue
+    items), with a community and a street reviewer and the funding pool ``test-pool``."""
+
+    def make(**changes: Any) -> ClaimsCity:
+        return make_claims_city(platform, make_config(f"t-{uuid.uuid4().hex[:12]}", **changes))
+
+    return make
+
+
+@pytest.fixture
+def register_plugin(platform: Platform) -> Iterator[Callable[..., object]]:
+    """``register_plugin(plugin, name=None)``: register a plugin object on the platform's plugin
+    manager for the rest of the test (`jifen.testing.registered_plugin`)."""
+    with ExitStack() as stack:
+        yield lambda plugin, name=None: stack.enter_context(
+            registered_plugin(platform.pm, plugin, name))
