@@ -255,7 +255,15 @@ def register_routers(register: Callable[[APIRouter, str], None]) -> None:
     plugin's endpoints get the core's conventions for free: problem documents for every
     `JifenError`, the ``Idempotency-Key`` rule on writes, and the bearer-token dependencies of
     `jifen.api.deps` (``Auth``, ``TenantAuth``) for roles. Their operations appear in
-    ``/openapi.json``. A prefix that does not start with ``/v1/`` is `plugin.invalid`.
+    ``/openapi.json``.
+
+    A plugin's web pages are registered the same way with a prefix under ``/t/{tenant}/`` (for
+    example ``/t/{tenant}/merchant``), beside the core's pages and left out of the OpenAPI
+    document. Give such a router ``route_class=jifen.web.pages.PageRoute`` (errors become an
+    HTML page, a missing login a redirect to the login form) and use the helpers of
+    `jifen.web.pages` (``page_context`` for the signed-in caller, ``check_csrf`` on forms,
+    ``language``); templates may extend the core's ``base.html``. Any other prefix is
+    `plugin.invalid`.
 
     Args:
         register: callback taking a FastAPI ``APIRouter`` and the prefix to mount it at.

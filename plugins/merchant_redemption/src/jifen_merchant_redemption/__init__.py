@@ -1,13 +1,16 @@
 """jifen-merchant-redemption: redemption of material points at merchants (JF-RED-*, JF-FUND-2).
 
 This module is the plugin (entry point ``jifen`` → ``merchant_redemption``): it registers the
-``settled`` account type, the plugin's Alembic branch and the ``jifen merchants`` commands.
+``settled`` account type, the plugin's Alembic branch, the ``jifen merchants`` commands, and through
+``register_routers`` its HTTP endpoints and the merchant page.
 The API is `MerchantRedemption` (in `jifen_merchant_redemption.service`); the modules hold:
 
 - ``rules``: the integer arithmetic of caps, quotes and refunds, and the category defaults;
 - ``merchants``: enrolment and lookup of merchants;
 - ``redemption`` / ``refunds`` / ``settlement``: the work each write runs in its transaction;
 - ``models``: the value types; ``errors``: the error codes; ``tables``: the plugin's tables;
+- ``access``: who may act for a merchant; ``api``: the HTTP endpoints; ``pages`` and
+  ``templates/``: the merchant page (the till);
 - ``cli``: the ``jifen merchants`` command group; ``migrations/``: the Alembic branch.
 """
 
@@ -27,6 +30,7 @@ from .service import MerchantRedemption
 
 if TYPE_CHECKING:
     import typer
+    from fastapi import APIRouter
     from rich.console import Console
 
     from jifen.clock import MovableClock
@@ -57,6 +61,17 @@ def register_commands(app: typer.Typer) -> None:
 
     if not any(group.name == "merchants" for group in app.registered_groups):
         app.add_typer(merchants_app, name="merchants")
+
+
+@hookimpl
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """The endpoints under ``/v1/tenants/{tenant}/merchants`` and ``…/settlements``, and the
+    merchant page under ``/t/{tenant}/merchant``."""
+    from . import api, pages
+
+    register(api.merchants_router, api.MERCHANTS)
+    register(api.settlements_router, api.SETTLEMENTS)
+    register(pages.router, pages.PREFIX)
 
 
 @hookimpl

@@ -127,6 +127,23 @@ class MerchantRedemption:
                                         redemption=str(redemption_id))
             return redeeming.load(conn, dict(row))
 
+    def redemptions_of(self, tenant_id: uuid.UUID, merchant_id: uuid.UUID,
+                       limit: int = 100) -> list[Redemption]:
+        """The merchant's own redemptions, newest first (at most ``limit``; JF-PRIV-2)."""
+        from sqlalchemy import select
+
+        r = mt.redemptions
+        with self.platform.db.read() as conn:
+            rows = conn.execute(select(r).where(r.c.tenant_id == tenant_id,
+                                                r.c.merchant_id == merchant_id)
+                                .order_by(r.c.created_at.desc(), r.c.id).limit(limit)).mappings()
+            return [redeeming.load(conn, dict(row)) for row in rows.all()]
+
+    def settlement_points(self, tenant_id: uuid.UUID, merchant_id: uuid.UUID) -> int:
+        """Points in the merchant's settlement account: redeemed, not refunded, not yet settled
+        (JF-FUND-2)."""
+        return self.platform.ledger.balance(tenant_id, redeeming.settlement_account(merchant_id))
+
     # refunds and settlement -----------------------------------------------------------------
 
     def refund(self, tenant_id: uuid.UUID, redemption_id: uuid.UUID,
