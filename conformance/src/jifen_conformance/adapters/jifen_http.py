@@ -48,6 +48,16 @@ class LoopbackJifen:
             found[name] = {"code": subject.code, "id": str(subject.id), "token": token}
         return {"tenant": tenant.code, "operator_token": operator, "subjects": found}
 
+    def link_household(self, tenant: str, household: str, member: str, role: str) -> None:
+        """Link ``member`` to ``household`` (subject codes) as guardian, child or member."""
+        from jifen import subjects
+        from jifen.model import LinkRole
+
+        tenant_id = self.platform.tenant(tenant).id
+        with self.platform.db.read() as conn:
+            found = [subjects.find_by_code(conn, tenant_id, c).id for c in (household, member)]
+        self.platform.link_household(tenant_id, found[0], found[1], LinkRole(role))
+
     def run_jobs(self, tenant: str) -> Any:
         tenant_id = self.platform.tenant(tenant).id
         closed = self.platform.claims.close_notices(tenant_id)

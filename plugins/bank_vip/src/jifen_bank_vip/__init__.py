@@ -5,8 +5,9 @@ and who consents, gets a short-lived verify-benefit code (text and QR); the bank
 offline with the tenant's public key and learns only ``VIP lane: valid until <date>``
 (JF-CODE-2, JF-PRIV-2).
 
-The plugin implements three hooks — ``register_scenarios`` (the scenario), ``register_commands``
-(``jifen bank-vip``) and ``seed_demo`` — and is otherwise plain Python on jifen's public API:
+The plugin implements four hooks — ``register_scenarios`` (the scenario), ``register_commands``
+(``jifen bank-vip``), ``register_routers`` (``/v1/tenants/{tenant}/bank-vip``, see
+`jifen_bank_vip.api`) and ``seed_demo`` — and is otherwise plain Python on jifen's public API:
 :class:`BankVip` on a `Platform`, :func:`verify_vip_code` for the bank.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import typer
+from fastapi import APIRouter
 
 from jifen import hookimpl
 from jifen.codes import keys_document, load_public_keys
@@ -64,6 +66,14 @@ def register_commands(app: typer.Typer) -> None:
     from jifen_bank_vip.cli import app as bank_vip_app  # imported only when the CLI starts
 
     app.add_typer(bank_vip_app, name="bank-vip")
+
+
+@hookimpl
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """The endpoints ``/v1/tenants/{tenant}/bank-vip/code`` and ``…/verify``."""
+    from jifen_bank_vip.api import PREFIX, router
+
+    register(router, PREFIX)
 
 
 @hookimpl

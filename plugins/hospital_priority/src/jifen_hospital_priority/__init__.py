@@ -5,8 +5,9 @@ bookings per resident per month, a minimum contribution score and the resident's
 booked slot is confirmed to the hospital by a verify-benefit code that the hospital checks
 offline with the tenant's public key, learning only the benefit and its validity (JF-CODE-2).
 
-The plugin implements three hooks — ``register_scenarios`` (the scenario), ``register_commands``
-(``jifen hospital``) and ``seed_demo`` — and is otherwise plain Python on jifen's public API:
+The plugin implements four hooks — ``register_scenarios`` (the scenario), ``register_commands``
+(``jifen hospital``), ``register_routers`` (``/v1/tenants/{tenant}/hospital``, see
+`jifen_hospital_priority.api`) and ``seed_demo`` — and is otherwise plain Python on jifen's public API:
 :class:`HospitalPriority` on a `Platform`, :func:`verify_confirmation` for the hospital.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import typer
+from fastapi import APIRouter
 
 from jifen import hookimpl
 from jifen.codes import keys_document, load_public_keys
@@ -75,6 +77,14 @@ def register_commands(app: typer.Typer) -> None:
     from jifen_hospital_priority.cli import app as hospital_app  # only when the CLI starts
 
     app.add_typer(hospital_app, name="hospital")
+
+
+@hookimpl
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """The endpoints under ``/v1/tenants/{tenant}/hospital``."""
+    from jifen_hospital_priority.api import PREFIX, router
+
+    register(router, PREFIX)
 
 
 @hookimpl

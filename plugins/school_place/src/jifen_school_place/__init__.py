@@ -6,7 +6,8 @@ JF-DUE-4, JF-PRIV-4).
 The plugin is thin: it registers one scenario, ``school-place-upgrade``, allocated by the
 core's built-in ``quota_round`` mode, and adds the words of the education bureau on top of
 ``platform.scenarios`` (:class:`SchoolPlaces`), the ``jifen school-place`` commands and its
-part of ``jifen demo``. Hooks: ``register_scenarios``, ``register_commands``, ``seed_demo``.
+part of ``jifen demo``, and its HTTP endpoints (`jifen_school_place.api`). Hooks:
+``register_scenarios``, ``register_commands``, ``register_routers``, ``seed_demo``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import typer
+from fastapi import APIRouter
 
 from jifen import hookimpl
 from jifen.scenarios import ScenarioSpec
@@ -65,6 +67,14 @@ def register_commands(app: typer.Typer) -> None:
     from jifen_school_place.cli import app as school_app  # imported only when the CLI starts
 
     app.add_typer(school_app, name="school-place")
+
+
+@hookimpl
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """The endpoints under ``/v1/tenants/{tenant}/school-place``."""
+    from jifen_school_place.api import PREFIX, router
+
+    register(router, PREFIX)
 
 
 @hookimpl
