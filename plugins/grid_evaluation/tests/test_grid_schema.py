@@ -11,7 +11,7 @@ from jifen_grid_evaluation.tables import metadata
 
 def test_jf_org_1_the_branch_produces_exactly_the_declared_tables(database_url: str) -> None:
     assert schema_differences(database_url, metadata) == []
-    assert "grid_evaluation_0001" in (current_revision(database_url) or "")
+    assert "grid_evaluation_0002" in (current_revision(database_url) or "")
 
 
 def test_jf_org_1_tenant_id_leads_every_primary_and_foreign_key() -> None:

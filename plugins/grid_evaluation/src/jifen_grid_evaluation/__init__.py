@@ -1,10 +1,11 @@
 """jifen-grid-evaluation: grid-worker monthly evaluation (一月一评定、一月一奖励): a published
 formula, grades and material rewards from a funding pool (JF-GRID-1, JF-GRID-2).
 
-The plugin implements three hooks: ``register_migrations`` (its tables, in the Alembic branch
-``grid_evaluation``), ``register_commands`` (the ``jifen grid`` command group) and
-``seed_demo`` (six grid workers of the demo city evaluated for July 2024). Everything else is
-plain Python on jifen's public API: :class:`GridEvaluation` on a `Platform`.
+The plugin implements four hooks: ``register_migrations`` (its tables, in the Alembic branch
+``grid_evaluation``), ``register_commands`` (the ``jifen grid`` command group),
+``register_routers`` (its HTTP endpoints, `jifen_grid_evaluation.api`) and ``seed_demo`` (six
+grid workers of the demo city evaluated for July 2024). Everything else is plain Python on
+jifen's public API: :class:`GridEvaluation` on a `Platform`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from jifen import hookimpl
 from jifen_grid_evaluation.csvfile import MetricsRow, load_metrics_csv
 from jifen_grid_evaluation.errors import (
     AlreadyEvaluated,
+    AlreadyRated,
     CorrectionUnchanged,
     InvalidFormula,
     InvalidLevel,
@@ -29,6 +31,7 @@ from jifen_grid_evaluation.errors import (
     NoPool,
     NotAGrid,
     NotAGridWorker,
+    NotAResident,
     NotEvaluated,
 )
 from jifen_grid_evaluation.model import (
@@ -43,10 +46,12 @@ from jifen_grid_evaluation.model import (
     RankingGroup,
     Worker,
 )
+from jifen_grid_evaluation.ratings import Rating
 from jifen_grid_evaluation.scoring import score
 from jifen_grid_evaluation.service import GridEvaluation, load_formula, reward_key
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from rich.console import Console
 
     from jifen.clock import MovableClock
@@ -54,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlreadyEvaluated",
+    "AlreadyRated",
     "Correction",
     "CorrectionUnchanged",
     "Evaluation",
@@ -71,10 +77,12 @@ __all__ = [
     "NoPool",
     "NotAGrid",
     "NotAGridWorker",
+    "NotAResident",
     "NotEvaluated",
     "PublishedFormula",
     "RankingEntry",
     "RankingGroup",
+    "Rating",
     "Worker",
     "load_formula",
     "load_metrics_csv",
@@ -96,6 +104,14 @@ def register_commands(app: typer.Typer) -> None:
     from jifen_grid_evaluation.cli import app as grid_app  # imported only when the CLI starts
 
     app.add_typer(grid_app, name="grid")
+
+
+@hookimpl
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """The HTTP endpoints under ``/v1/tenants/{tenant}/grid`` (`jifen_grid_evaluation.api`)."""
+    from jifen_grid_evaluation.api import PREFIX, router
+
+    register(router, PREFIX)
 
 
 @hookimpl

@@ -73,3 +73,15 @@ class InvalidLevel(InvalidInput):
     """A ranking is per community, street, district or city."""
 
     code = "grid.invalid_level"
+
+
+class AlreadyRated(Conflict):
+    """The resident has rated this grid worker this month already: one rating a month."""
+
+    code = "grid.already_rated"
+
+
+class NotAResident(InvalidInput):
+    """Only a resident rates a grid worker."""
+
+    code = "grid.not_a_resident"

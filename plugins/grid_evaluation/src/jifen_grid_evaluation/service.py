@@ -34,7 +34,7 @@ from jifen.ledger import Poster, subject_account
 from jifen.model import SubjectCreate, TransactionRequest, new_id
 from jifen.platform import Platform
 from jifen.store.bulk import insert_many
-from jifen_grid_evaluation import rows, scoring
+from jifen_grid_evaluation import ratings, rows, scoring
 from jifen_grid_evaluation import tables as t
 from jifen_grid_evaluation.csvfile import MetricsRow
 from jifen_grid_evaluation.errors import (
@@ -153,7 +153,8 @@ class GridEvaluation:
     def record_metrics(self, tenant_id: uuid.UUID, worker_id: uuid.UUID, month: str,
                        metrics: Metrics, *, recorded_by: str = "operator") -> None:
         """Record (or replace) a worker's metrics for a month, until the month is evaluated
-        (`grid.already_evaluated`: use :meth:`correct` then)."""
+        (`grid.already_evaluated`: use :meth:`correct` then). The ratings residents gave on
+        the platform that month (:meth:`rate`) are added to the ratings recorded here."""
         parse_month(month)
         with self.platform.db.write() as conn:
             self._record(conn, tenant_id, worker_id, month, metrics, recorded_by)
@@ -171,6 +172,11 @@ class GridEvaluation:
                 self._record(conn, tenant_id, worker_id, line.month, line.metrics, recorded_by)
         return len(lines)
 
+    def rate(self, tenant_id: uuid.UUID, resident_id: uuid.UUID, worker_code: str,
+             rating: int) -> ratings.Rating:
+        """A resident rates their grid's worker for the current month (`ratings.rate`)."""
+        return ratings.rate(self.platform, tenant_id, resident_id, worker_code, rating)
+
     def metrics(self, tenant_id: uuid.UUID, worker_id: uuid.UUID, month: str) -> Metrics:
         """A worker's recorded metrics for a month (zeros when none were recorded)."""
         parse_month(month)
@@ -185,6 +191,9 @@ class GridEvaluation:
             raise AlreadyEvaluated(f"{month} is evaluated for this worker; correct it instead",
                                    month=month, worker=str(worker_id))
         now = self.platform.clock.now()
+        count, total = ratings.platform_ratings(conn, tenant_id, worker_id, month)
+        metrics = metrics.model_copy(update={"ratings_count": metrics.ratings_count + count,
+                                             "ratings_sum": metrics.ratings_sum + total})
         rows.upsert_metrics(conn, tenant_id, worker_id, month, metrics, now, by)
         audit_log.record(conn, tenant_id, now, None, "grid.metrics_recorded", "grid_worker",
                          worker_id, "", {"month": month, **_strings(metrics)}, actor=by)

@@ -8,6 +8,8 @@ Foreign keys point at the core's tables (tenants, subjects, pools, transactions)
 - ``grid_formulas``: the published formulas of a tenant, one row per version (JF-GRID-1).
 - ``grid_evaluations``: one row per worker, month and revision; a correction marks the current
   row superseded (with its reason) and adds the next revision (JF-GRID-2).
+- ``grid_ratings``: one row per resident, worker and month: a resident's 1–5 rating of their
+  grid's worker, given once a month through the HTTP API (JF-GRID-1).
 """
 
 from __future__ import annotations
@@ -93,4 +95,20 @@ grid_evaluations = Table(
     CheckConstraint("score_tenths BETWEEN 0 AND 1000", name="score"),
     CheckConstraint("state IN ('current', 'superseded')", name="state"),
     CheckConstraint("reward >= 0", name="reward"),
+)
+
+grid_ratings = Table(
+    "grid_ratings",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("worker_id", Uuid, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("resident_id", Uuid, primary_key=True),
+    Column("rating", Integer, nullable=False),
+    Column("rated_at", core.Timestamp, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "worker_id"],
+                         [core.subjects.c.tenant_id, core.subjects.c.id]),
+    ForeignKeyConstraint(["tenant_id", "resident_id"],
+                         [core.subjects.c.tenant_id, core.subjects.c.id]),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
 )

@@ -5,11 +5,12 @@ Communities post problems as orders, departments whose remit covers the category
 when the community — and the reporting resident, if any — verifies; overdue orders reopen, and
 department points per period give the assessment ranking (考核).
 
-The plugin implements four hooks: ``register_migrations`` (its tables, in the Alembic branch
+The plugin implements six hooks: ``register_migrations`` (its tables, in the Alembic branch
 ``order_grabbing``), ``register_commands`` (the ``jifen orders`` command group),
-``register_catalogue_items`` (the reporter's reward ``order.report_verified``) and
-``seed_demo`` (a month of orders in the demo city). Everything else is plain Python on
-jifen's public API: :class:`Orders` on a `Platform`.
+``register_catalogue_items`` (the reporter's reward ``order.report_verified``),
+``register_routers`` (its HTTP endpoints, `jifen_order_grabbing.api`), ``register_jobs``
+(``orders.reopen_overdue``) and ``seed_demo`` (a month of orders in the demo city).
+Everything else is plain Python on jifen's public API: :class:`Orders` on a `Platform`.
 """
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ from jifen_order_grabbing.models import (
 from jifen_order_grabbing.service import REPORT_ITEM, Orders
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from rich.console import Console
 
     from jifen.clock import MovableClock
+    from jifen.jobs import JobFunction
     from jifen.platform import Platform
 
 __all__ = [
@@ -112,6 +115,29 @@ def register_commands(app: typer.Typer) -> None:
 def register_catalogue_items(register: Callable[[CatalogueItem], None]) -> None:
     """The reporter's reward, ``order.report_verified`` (JF-ORD-4)."""
     register(report_item())
+
+
+@hookimpl
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """The HTTP endpoints under ``/v1/tenants/{tenant}/orders`` (`jifen_order_grabbing.api`)."""
+    from jifen_order_grabbing.api import PREFIX, router
+
+    register(router, PREFIX)
+
+
+REOPEN_EVERY = 600.0
+"""Seconds between the scheduler's runs of ``orders.reopen_overdue``."""
+
+
+def reopen_overdue(platform: Platform, tenant_id: uuid.UUID) -> None:
+    """Reopen the orders held past their deadline (JF-ORD-3); idempotent."""
+    Orders(platform).reopen_overdue(tenant_id)
+
+
+@hookimpl
+def register_jobs(register: Callable[[str, float, JobFunction], None]) -> None:
+    """``orders.reopen_overdue``, every ten minutes."""
+    register("orders.reopen_overdue", REOPEN_EVERY, reopen_overdue)
 
 
 @hookimpl

@@ -1,8 +1,9 @@
 """jifen-surveys: surveys and quizzes that reward material points from a funding pool (JF-ENG-1).
 
-The plugin implements two hooks: ``register_migrations`` (its tables, in the Alembic branch
-``surveys``) and ``register_commands`` (the ``jifen surveys`` command group). Everything else is
-plain Python on jifen's public API: :class:`Surveys` on a `Platform`.
+The plugin implements four hooks: ``register_migrations`` (its tables, in the Alembic branch
+``surveys``), ``register_commands`` (the ``jifen surveys`` command group), ``register_routers``
+(its HTTP endpoints, `jifen_surveys.api`) and ``seed_demo``. Everything else is plain Python on
+jifen's public API: :class:`Surveys` on a `Platform`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import typer
 from jifen import hookimpl
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from rich.console import Console
 
     from jifen.clock import MovableClock
@@ -72,6 +74,14 @@ def register_commands(app: typer.Typer) -> None:
     from jifen_surveys.cli import app as surveys_app  # imported only when the CLI starts
 
     app.add_typer(surveys_app, name="surveys")
+
+
+@hookimpl
+def register_routers(register: Callable[[APIRouter, str], None]) -> None:
+    """The HTTP endpoints under ``/v1/tenants/{tenant}/surveys`` (`jifen_surveys.api`)."""
+    from jifen_surveys.api import PREFIX, router
+
+    register(router, PREFIX)
 
 
 @hookimpl
