@@ -415,7 +415,8 @@ def test_the_scheduler_runs_registered_jobs(platform: Platform) -> None:
     tick = TickPlugin()
     core_jobs = platform.pm.unregister(name="jifen.builtins.core_jobs")  # other tests' tenants
     with registered_plugin(platform.pm, tick, name="api_test_tick"):
-        assert [job.name for job in collect_jobs(platform.pm)] == ["api-test.tick"]
+        names = [job.name for job in collect_jobs(platform.pm)]
+        assert "api-test.tick" in names and "notices.close" not in names
         for api in _serve(platform, ApiSettings(scheduler=True, scheduler_tick=0.02)):
             deadline = datetime.now(UTC) + timedelta(seconds=10)
             while tick.seen.count(api.city.id) < 2 and datetime.now(UTC) < deadline:
@@ -427,3 +428,96 @@ def test_the_scheduler_runs_registered_jobs(platform: Platform) -> None:
 def test_the_core_registers_its_jobs_through_the_hook(platform: Platform) -> None:
     assert [job.name for job in collect_jobs(platform.pm)][:2] == ["notices.close",
                                                                   "ledger.expire"]
+
+
+# --- households, claim history and the audit log (JF-SUB-2, JF-EARN-2, JF-DUE-5) ---------------
+
+def test_jf_sub_2_household_links_are_created_by_staff_and_read_by_the_household(api: Api) -> None:
+    operator = api.token("counter-1", "operator")
+    created = api.post("/subjects", {"type": "household", "name": "张家",
+                                     "org_unit_code": "grid-1"}, operator)
+    assert created.status_code == 201, created.text
+    home = created.json()["code"]
+    mother, son = api.city.resident("张母"), api.city.resident("张小")
+    outsider = api.city.resident("路人")
+    for who, role in ((mother, "guardian"), (son, "child")):
+        linked = api.post(f"/subjects/{home}/household-links",
+                          {"member": who.code, "role": role}, operator)
+        assert linked.status_code == 201, linked.text
+        assert linked.json() == {"household": home, "member": who.code,
+                                 "member_name": who.name, "role": role}
+    assert_problem(api.post(f"/subjects/{home}/household-links",
+                            {"member": son.code, "role": "member"}, operator), 409, "conflict")
+    assert_problem(api.post(f"/subjects/{home}/household-links",
+                            {"member": son.code, "role": "cousin"}, operator), 422,
+                   "input.invalid")
+    assert_problem(api.post(f"/subjects/{son.code}/household-links",
+                            {"member": mother.code, "role": "member"}, operator), 422,
+                   "input.invalid")  # a link joins a resident to a household
+    expected = [("guardian", mother.code), ("child", son.code)]
+    mine = api.token(mother, "resident")
+    seen = api.get(f"/subjects/{home}/household-links", mine).json()
+    assert sorted((x["role"], x["member"]) for x in seen) == sorted(expected)
+    assert [x["household"] for x in api.get("/subjects/me/household-links", mine).json()] == [home]
+    theirs = api.token(outsider, "resident")
+    for path in (f"/subjects/{home}/household-links", f"/subjects/{son.code}/household-links"):
+        body = assert_problem(api.get(path, theirs), 403, "access.forbidden")
+        assert son.name not in str(body) and mother.code not in str(body)
+    assert_problem(api.post(f"/subjects/{home}/household-links",
+                            {"member": outsider.code, "role": "member"}, mine), 403,
+                   "access.forbidden")
+    admin = api.city.resident("网格二管理员", grid="grid-2")
+    grid2 = api.token(admin, "admin@grid-2")  # an admin links only subjects under their unit
+    assert_problem(api.post(f"/subjects/{home}/household-links",
+                            {"member": outsider.code, "role": "member"}, grid2), 403,
+                   "access.forbidden")
+    assert len(api.get(f"/subjects/{home}/household-links", operator).json()) == 2
+
+
+def test_jf_earn_2_a_claims_history_names_who_did_what_when_and_why(api: Api) -> None:
+    resident, neighbour = api.city.resident("陈一"), api.city.resident("陈二")
+    me, other = api.token(resident, "resident"), api.token(neighbour, "resident")
+    community = api.token(api.city.reviewer, "reviewer@community")  # type: ignore[arg-type]
+    claim = api.post("/claims", claim_body(), me).json()["claim"]
+    api.post(f"/claims/{claim['id']}/approve", {}, community)
+    api.post("/notices", {"org_unit": "community"}, community)
+    api.post(f"/claims/{claim['id']}/objections", {"grounds": "那天下雨没活动"}, other)
+
+    history = api.get(f"/claims/{claim['id']}/history", me)
+    assert history.status_code == 200, history.text
+    steps = [(e["action"], e["actor"]) for e in history.json()]
+    assert steps == [("claim.submitted", "陈一"), ("claim.approved", "审核员甲"),
+                     ("claim.in_notice", "审核员甲"), ("objection.raised", "objector")]
+    assert history.json()[-1]["reason"] == "那天下雨没活动"
+    assert "陈二" not in history.text  # the claimant does not learn who objected
+    as_reviewer = api.get(f"/claims/{claim['id']}/history", community).json()
+    assert as_reviewer[-1]["actor"] == "陈二"
+    stranger = api.token(api.city.resident("外人"), "resident")
+    assert_problem(api.get(f"/claims/{claim['id']}/history", stranger), 403, "access.forbidden")
+    assert_problem(api.get(f"/claims/{uuid.uuid4()}/history", me), 404, "not_found")
+
+
+def test_jf_due_5_the_audit_log_is_for_auditors(api: Api) -> None:
+    resident = api.city.resident("林一")
+    me = api.token(resident, "resident")
+    community = api.token(api.city.reviewer, "reviewer@community")  # type: ignore[arg-type]
+    claims = [api.post("/claims", claim_body(deed_date=f"2024-03-0{d}"), me).json()["claim"]
+              for d in (1, 2)]
+    api.post(f"/claims/{claims[0]['id']}/reject", {"reason": "重复申报"}, community)
+    auditor = api.token("audit-office", "auditor")
+    log = api.get("/audit-log", auditor)
+    assert log.status_code == 200, log.text
+    actions = [e["action"] for e in log.json()]
+    assert actions.count("claim.submitted") == 2 and "claim.rejected" in actions
+    one = api.get("/audit-log", auditor, entity_id=claims[0]["id"]).json()
+    assert [e["action"] for e in one] == ["claim.submitted", "claim.rejected"]
+    assert one[1]["reason"] == "重复申报" and one[1]["actor_id"] == str(api.city.reviewer_id)
+    rejected = api.get("/audit-log", auditor, action="claim.rejected").json()
+    assert [e["entity_id"] for e in rejected] == [claims[0]["id"]]
+    page = api.get("/audit-log", auditor, limit=1).json()
+    rest = api.get("/audit-log", auditor, after=page[0]["id"]).json()
+    assert page + rest == log.json()
+    assert_problem(api.get("/audit-log", auditor, limit=0), 422, "input.invalid")
+    for token in (me, community, api.token("counter-1", "operator")):
+        body = assert_problem(api.get("/audit-log", token), 403, "access.forbidden")
+        assert "重复申报" not in str(body)

@@ -18,12 +18,15 @@ from typing import Any
 
 import pytest
 
+from jifen import hookimpl
 from jifen.api import ApiSettings, create_app
 from jifen.api.auth import set_password
-from jifen.model import Subject
+from jifen.jobs import collect_jobs, run_once
+from jifen.model import LinkRole, Subject, SubjectCreate
 from jifen.model.claims import ClaimSubmit
 from jifen.platform import Platform
-from jifen.testing import ClaimsCity, make_claims_city, running_server
+from jifen.scenarios import ScenarioSpec
+from jifen.testing import ClaimsCity, make_claims_city, registered_plugin, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -113,7 +116,7 @@ def site(platform: Platform, browser: Any) -> Iterator[Site]:
     platform.claims.approve(city.id, second, city.reviewer_id, amount="5")
     assert platform.claims.publish(city.id, "community", city.reviewer_id) is not None
     waiting = _claim(platform, city, neighbour, "volunteer.hour", date(2024, 3, 6), units=1)
-    with running_server(create_app(platform, ApiSettings())) as base:
+    with running_server(create_app(platform, ApiSettings(test_mode=True))) as base:
         yield Site(platform, city, base, resident, neighbour, admin, waiting, browser)
 
 
@@ -164,6 +167,119 @@ def test_jf_priv_2_resident_cannot_open_another_residents_page(site: Site) -> No
     assert site.neighbour.name not in page.content()
     unknown = page.goto(site.url("/residents/no-such-code"))
     assert unknown.status == 403  # the same refusal: nothing leaks about who exists
+
+
+# --- a claim from the resident's form to the points with provenance (JF-EARN-1..6, JF-DUE-1) ----
+
+def test_jf_earn_1_jf_due_1_a_claim_walks_from_the_form_to_points_with_provenance(
+        site: Site) -> None:
+    page = site.login(site.resident)
+    form = page.locator("#claim-form")
+    form.locator("#claim-item").select_option("volunteer.hour")
+    form.locator("#claim-date").fill("2024-03-10")
+    form.locator("#claim-units").fill("1")
+    form.locator("#claim-note").fill("社区垃圾分类宣传 签到表 No.42")
+    _shot(page, "resident-claim-form")
+    sent = {name: form.locator(f"input[name={name}]").get_attribute("value")
+            for name in ("csrf", "key")}
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.locator("p.message[role=status]").count() == 1
+    again = page.request.post(site.url("/claims"), form={  # the same form sent twice
+        **sent, "item": "volunteer.hour", "deed_date": "2024-03-10", "units": "1",
+        "note": "社区垃圾分类宣传 签到表 No.42"})
+    assert again.ok
+    filed = [c for c in site.platform.claims.of_subject(site.city.id, site.resident.id)
+             if str(c.deed_date) == "2024-03-10"]
+    assert len(filed) == 1
+    claim = filed[0]
+    assert claim.state == "submitted" and claim.evidence == {"note": "社区垃圾分类宣传 签到表 No.42"}
+    assert "待审核" in page.locator("#claims").inner_text()
+
+    reviewer = site.login(site.city.reviewer)  # type: ignore[arg-type]
+    row = reviewer.locator(f"#claim-{claim.id}")
+    assert "张三丰" in row.inner_text() and "No.42" in row.inner_text()
+    with reviewer.expect_navigation():
+        row.locator("form[action$='/approve'] button").click()
+    reviewer.locator("#publish-unit").select_option("community")
+    with reviewer.expect_navigation():
+        reviewer.locator("#publish-form button").click()
+    assert reviewer.url.endswith("done=published")
+    _shot(reviewer, "review-published")
+    ends_on = site.platform.claims.get(site.city.id, claim.id).notice_ends_on
+    assert ends_on is not None
+
+    board = site.page()
+    board.goto(site.url("/notices"))
+    assert "张**" in board.locator("td.masked-name").all_inner_texts()
+    assert site.resident.name not in board.content()
+
+    after = f"{ends_on + timedelta(days=1)}T02:00:00+00:00"
+    moved = board.request.post(f"{site.base}/test/clock", data={"now": after})
+    assert moved.status == 200, moved.text()
+    failures = run_once(site.platform, collect_jobs(site.platform.pm), [site.city.id])
+    assert not any(failures.values()), failures
+    assert board.goto(site.url("/notices")).status == 200
+    assert board.locator("td.masked-name").count() == 0  # JF-DUE-7: ended, off the board
+
+    page = site.login(site.resident)  # the old session expired with the clock
+    assert site.platform.claims.get(site.city.id, claim.id).state == "final"
+    assert page.locator("#balances tr[data-kind=moral] .balance").inner_text() == "8.0"
+    row = page.locator("#history tbody tr", has_text="2024-03-10")
+    assert row.count() == 1
+    assert "志愿服务" in row.locator(".item").inner_text()
+    assert row.locator(".approver").inner_text() == "审核员甲"
+    assert "→" in row.locator(".notice").inner_text()
+    assert "已入账" in page.locator("#claims").inner_text()
+    _shot(page, "resident-final")
+
+
+class LanePlugin:
+    @hookimpl
+    def register_scenarios(self, register: Any) -> None:
+        register(ScenarioSpec(code="web-test-lane", name="银行绿色通道", provider="测试银行",
+                              benefit="VIP lane", mode="threshold", rule_version="1",
+                              eligibility={"min_score": "0"}))
+
+
+def test_jf_scn_1_jf_priv_2_a_resident_grants_and_withdraws_consent_on_their_page(
+        site: Site) -> None:
+    scenarios = site.platform.scenarios
+    with registered_plugin(site.platform.pm, LanePlugin(), name="web_test_lane"):
+        page = site.login(site.resident)
+        row = page.locator("#consents tr[data-scenario=web-test-lane]")
+        assert row.locator(".consent-state").inner_text() == "未授权"
+        with page.expect_navigation():
+            row.locator("button").click()
+        assert row.locator(".consent-state").inner_text() == "已授权"
+        assert scenarios.has_consent(site.city.id, "web-test-lane", site.resident.id)
+        _shot(page, "resident-consent")
+        with page.expect_navigation():
+            row.locator("button").click()
+        assert row.locator(".consent-state").inner_text() == "未授权"
+        assert not scenarios.has_consent(site.city.id, "web-test-lane", site.resident.id)
+
+        other = site.login(site.neighbour)  # a valid form of their own, for someone else
+        csrf = other.locator("#consents input[name=csrf]").first.get_attribute("value")
+        forged = other.request.post(site.url(f"/residents/{site.resident.code}/consent"), form={
+            "csrf": csrf, "scenario": "web-test-lane", "granted": "true"})
+        assert forged.status == 403
+        assert not scenarios.has_consent(site.city.id, "web-test-lane", site.resident.id)
+        assert other.goto(site.url(f"/residents/{site.neighbour.code}")).status == 200
+        assert site.resident.name not in other.content()
+
+        # a guardian consents for their child on the child's page (JF-PRIV-4)
+        city, platform = site.city, site.platform
+        home = platform.create_subject(city.id, SubjectCreate(
+            type="household", name="张家", org_unit_code="grid-1"))
+        child = city.resident("张小丰")
+        platform.link_household(city.id, home.id, site.resident.id, LinkRole.guardian)
+        platform.link_household(city.id, home.id, child.id, LinkRole.child)
+        page.goto(site.url(f"/residents/{child.code}"))
+        with page.expect_navigation():
+            page.locator("#consents tr[data-scenario=web-test-lane] button").click()
+        assert scenarios.has_consent(city.id, "web-test-lane", child.id)
+        assert page.locator("#claim-form").count() == 0  # claims are filed for oneself
 
 
 def test_pages_need_a_login(site: Site) -> None:

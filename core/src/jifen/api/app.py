@@ -26,6 +26,8 @@ from jifen.platform import Platform
 CORE_ROUTERS = (auth.router, tenants_router.router, subjects.router, catalogue.router,
                 claims.router, ledger.router, codes.router, scenarios.router, admin.router,
                 testmode.router)
+PAGE_PREFIX = "/t/{tenant}/"
+"""Where plugins' web pages are mounted (``register_routers``), beside the core's pages."""
 DESCRIPTION = """The HTTP interface of jifen (JF-API-1). Authenticate with a bearer token
 (`jifen token issue`, or `POST /v1/auth/login`); every write needs an `Idempotency-Key`
 header; errors are RFC 9457 problem documents with jifen's stable codes."""
@@ -54,12 +56,15 @@ def create_app(platform: Platform, settings: ApiSettings | None = None) -> FastA
 
 
 def mount_plugin_routers(app: FastAPI, platform: Platform) -> None:
-    """Include every router that plugins give through ``register_routers``."""
+    """Include every router that plugins give through ``register_routers``: API routers under
+    ``/v1/``, web pages under ``/t/{tenant}/`` (left out of the OpenAPI document)."""
 
     def register(router: APIRouter, prefix: str) -> None:
-        if not prefix.startswith("/v1/"):
-            raise PluginError(f"a plugin router's prefix starts with /v1/, not {prefix!r}")
-        app.include_router(router, prefix=prefix.rstrip("/"))
+        if not prefix.startswith(("/v1/", PAGE_PREFIX)):
+            raise PluginError(f"a plugin router's prefix starts with /v1/ or {PAGE_PREFIX}, "
+                              f"not {prefix!r}")
+        app.include_router(router, prefix=prefix.rstrip("/"),
+                           include_in_schema=prefix.startswith("/v1/"))
 
     platform.pm.hook.register_routers(register=register)
 

@@ -39,6 +39,7 @@ from jifen.api.auth import (
 from jifen.api.deps import Context
 from jifen.api.settings import ApiSettings
 from jifen.codes import render_qr
+from jifen.config import CatalogueItem
 from jifen.errors import (
     BadCredentials,
     CrossTenantToken,
@@ -49,9 +50,10 @@ from jifen.errors import (
     Unauthenticated,
 )
 from jifen.ledger import subject_account
-from jifen.model.claims import Claim, PublicNotice
+from jifen.model.claims import Claim, ClaimSubmit, PublicNotice
 from jifen.model.points import format_minor
 from jifen.platform import Platform
+from jifen.scenarios import ScenarioSpec, consent
 from jifen.store import tables as t
 from jifen.web import i18n
 from jifen.web.charts import bar_chart
@@ -308,10 +310,77 @@ def resident_page(tenant: str, code: str, request: Request) -> HTMLResponse:
                                       lifetime=timedelta(seconds=120))
         pay = {"svg": _inline_qr(issued.token, tr("resident.paycode_alt")),
                "expires": _local(platform, tenant_id, issued.expires_at)}
+    own = subject.id == ctx.principal.subject_id
+    message = {"claimed": "resident.claimed", "consented": "consent.granted_msg",
+               "withdrawn": "consent.withdrawn_msg"}.get(request.query_params.get("done", ""))
     return render(request, "resident.html", subject=subject, balances=balances,
                   history=history, score=score, pay=pay, claims=claims,
                   claim_items=claim_items, appeals=_appeals(platform, tenant_id, claims),
-                  own=subject.id == ctx.principal.subject_id)
+                  own=own, message=message,
+                  catalogue=_claimable(platform, tenant_id) if own else [],
+                  today=platform.clock.now().date().isoformat(), form_key=uuid.uuid4().hex,
+                  consents=_consents(ctx, subject.id))
+
+
+def _claimable(platform: Platform, tenant_id: uuid.UUID) -> list[CatalogueItem]:
+    """The catalogue items in force today that a resident may claim (no deductions)."""
+    today = platform.clock.now().date()
+    with platform.db.read() as conn:
+        versions = configure.catalogue(conn, tenant_id)
+    current: dict[str, CatalogueItem] = {}
+    for item in sorted(versions, key=lambda i: i.valid_from):
+        if item.valid_from <= today:
+            current[item.code] = item
+    return [i for i in current.values() if not i.is_deduction]
+
+
+def _consents(ctx: Context, subject_id: uuid.UUID) -> list[tuple[ScenarioSpec, bool]] | None:
+    """Each registered scenario and whether the subject's consent stands, when the caller may
+    give or withdraw it: for themself (an adult) or as a child's guardian (JF-PRIV-4)."""
+    me = ctx.principal.subject_id
+    with ctx.platform.db.read() as conn:
+        kin = consent.guardians(conn, ctx.tenant_id, [subject_id])
+    if me is None or me not in kin.get(subject_id, [subject_id]):
+        return None
+    return [(spec, ctx.platform.scenarios.has_consent(ctx.tenant_id, code, subject_id))
+            for code, spec in sorted(ctx.platform.scenarios.specs().items())]
+
+
+@router.post("/t/{tenant}/claims", response_model=None)
+def submit_claim(tenant: str, request: Request, csrf: Annotated[str, Form()],
+                 key: Annotated[str, Form(min_length=8, max_length=64)],
+                 item: Annotated[str, Form(min_length=1, max_length=64)],
+                 deed_date: Annotated[date, Form()], note: Annotated[str, Form()] = "",
+                 units: Annotated[int | None, Form(ge=1)] = None,
+                 amount: Annotated[str, Form()] = "") -> Response:
+    """A resident files a claim for themself (JF-EARN-1); the form's key makes a resend
+    return the same claim."""
+    check_csrf(request, csrf)
+    ctx = page_context(request, tenant)
+    evidence = {"note": note.strip()} if note.strip() else {}
+    ctx.platform.claims.submit(ctx.tenant_id, ClaimSubmit(
+        idempotency_key=f"web:{ctx.principal.sub}:{key}", subject_id=ctx.actor, item=item,
+        deed_date=deed_date, units=units, amount=amount.strip() or None, evidence=evidence,
+        submitted_by=ctx.actor))
+    return RedirectResponse(f"/t/{tenant}/residents/{quote(ctx.principal.sub)}?done=claimed",
+                            status_code=303)
+
+
+@router.post("/t/{tenant}/residents/{code}/consent", response_model=None)
+def set_consent(tenant: str, code: str, request: Request, csrf: Annotated[str, Form()],
+                scenario: Annotated[str, Form(min_length=1, max_length=64)],
+                granted: Annotated[bool, Form()]) -> Response:
+    """Grant or withdraw consent to a scenario, for oneself or a child one is guardian of
+    (JF-SCN-1, JF-PRIV-4); the core service refuses anyone else."""
+    check_csrf(request, csrf)
+    ctx = page_context(request, tenant)
+    subject = ctx.subject(code)
+    change = (ctx.platform.scenarios.grant_consent if granted
+              else ctx.platform.scenarios.withdraw_consent)
+    change(ctx.tenant_id, scenario, subject.id, given_by=ctx.actor)
+    done = "consented" if granted else "withdrawn"
+    return RedirectResponse(f"/t/{tenant}/residents/{quote(subject.code)}?done={done}",
+                            status_code=303)
 
 
 def _inline_qr(token: str, label: str) -> Markup:
@@ -409,8 +478,23 @@ def review_queue(tenant: str, request: Request, done: str | None = None) -> HTML
     ctx = page_context(request, tenant)
     ctx.require("reviewer")
     scopes = sorted(str(r) for r in ctx.principal.roles if r.name == "reviewer")
-    message = {"approved": "review.approved", "rejected": "review.rejected"}.get(done or "")
-    return render(request, "review.html", claims=_queue(ctx), scopes=scopes, message=message)
+    message = {"approved": "review.approved", "rejected": "review.rejected",
+               "published": "review.published", "nothing": "review.nothing"}.get(done or "")
+    units = sorted({r.scope for r in ctx.principal.roles if r.name == "reviewer" and r.scope})
+    return render(request, "review.html", claims=_queue(ctx), scopes=scopes, message=message,
+                  units=units)
+
+
+@router.post("/t/{tenant}/review/publish", response_model=None)
+def publish(tenant: str, request: Request, csrf: Annotated[str, Form()],
+            org_unit: Annotated[str, Form(min_length=1, max_length=64)]) -> Response:
+    """Publish the approved claims under an org unit as one notice batch (JF-EARN-6)."""
+    check_csrf(request, csrf)
+    ctx = page_context(request, tenant)
+    ctx.require("reviewer")
+    batch = ctx.platform.claims.publish(ctx.tenant_id, org_unit, ctx.actor)
+    done = "published" if batch is not None else "nothing"
+    return RedirectResponse(f"/t/{tenant}/review?done={done}", status_code=303)
 
 
 @router.post("/t/{tenant}/review/{claim_id}/approve", response_model=None)

@@ -7,12 +7,13 @@ granted in the database; the token must also carry the ``reviewer`` role.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
-from jifen.api.deps import PlatformDep, TenantAuth
+from jifen.api.deps import TENANT_WIDE, PlatformDep, TenantAuth
 from jifen.api.problems import PROBLEM_RESPONSES
 from jifen.model.claims import (
     Appeal,
@@ -23,6 +24,7 @@ from jifen.model.claims import (
     Objection,
     PublicNotice,
 )
+from jifen.store import tables as t
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["claims"], responses=PROBLEM_RESPONSES)
 REVIEWER = "reviewer"
@@ -73,6 +75,18 @@ class PublishIn(BaseModel):
     org_unit: str = Field(description="Publish the approved claims of subjects under this unit.")
 
 
+class ClaimEvent(BaseModel):
+    """One step of a claim's history: what was done, by whom, when and why (JF-EARN-2)."""
+
+    at: datetime
+    action: str = Field(description="e.g. `claim.submitted`, `claim.approved`, `claim.final`")
+    actor: str = Field(description="The name of the person who acted, or the system's label "
+                                   "(`system:notices-close`); an objector's name is shown to "
+                                   "reviewers and auditors only (`objector`).")
+    reason: str
+    data: dict[str, str]
+
+
 class Published(BaseModel):
     """The batch published, or ``null`` when no approved claim was waiting."""
 
@@ -104,6 +118,24 @@ def get_claim(claim_id: uuid.UUID, ctx: TenantAuth) -> Claim:
     claim = ctx.platform.claims.get(ctx.tenant_id, claim_id)
     ctx.subject_by_id(claim.subject_id)
     return claim
+
+
+@router.get("/claims/{claim_id}/history", response_model=list[ClaimEvent])
+def claim_history(claim_id: uuid.UUID, ctx: TenantAuth) -> list[ClaimEvent]:
+    """Who did what to a claim, when and why, oldest first (JF-EARN-2, JF-DUE-5), if the
+    caller may see its claimant."""
+    claim = ctx.platform.claims.get(ctx.tenant_id, claim_id)
+    ctx.subject_by_id(claim.subject_id)
+    entries = ctx.platform.audit_log(ctx.tenant_id, entity_id=claim.id)
+    reveal = ctx.principal.has(REVIEWER, *TENANT_WIDE)
+    with ctx.platform.db.read() as conn:
+        names = dict(conn.execute(select(t.subjects.c.id, t.subjects.c.name).where(
+            t.subjects.c.tenant_id == ctx.tenant_id,
+            t.subjects.c.id.in_({e.actor_id for e in entries if e.actor_id}))).all())
+    return [ClaimEvent(at=e.at, action=e.action, reason=e.reason, data=e.data,
+                       actor=("objector" if e.action == "objection.raised" and not reveal
+                              else names.get(e.actor_id, e.actor) if e.actor_id else e.actor))
+            for e in entries if e.entity == "claim"]
 
 
 @router.post("/claims/{claim_id}/approve", response_model=Decision)
