@@ -19,9 +19,9 @@ def test_jifen_passes_every_core_must_clause(run_suite: Any, database_url: str) 
             and c["profile"] == "core"}
     passing = {i for i in must if core[i] == "pass"}
     explained = {i for i in must if core[i] == "not_tested"}
-    assert must - passing - explained == CORE_GAPS | {"JF-PRIV-4"}, core
+    assert must - passing - explained == CORE_GAPS, core
     assert core["JF-PRIV-3"] == "pass"  # the resident's data export
-    assert run.report["profiles"]["core"]["verdict"] == "incomplete"
+    assert run.report["profiles"]["core"]["verdict"] == "conforms"  # JF-PRIV-4: scenarios
     assert run.report["implementation"]["name"] == "jifen"
     assert run.report["standard"] == "draft-2024-09"
     assert run.returncode == 0, run.output
@@ -40,7 +40,7 @@ def test_unselected_profiles_are_not_run_and_unclaimed_are_inapplicable(run_suit
 
 
 #: What the http driver cannot reach in jifen's API yet (no endpoint): those cases are skipped.
-HTTP_UNREACHABLE = {"link_household", "audit_log", "claim_history", "use_code"}
+HTTP_UNREACHABLE = {"audit_log", "claim_history", "use_code"}
 
 
 def test_jifen_over_http_on_loopback_fails_nothing(run_suite: Any, database_url: str) -> None:
@@ -54,5 +54,5 @@ def test_jifen_over_http_on_loopback_fails_nothing(run_suite: Any, database_url:
     unreachable = {r.rsplit("'", 2)[-2] for r in skipped if "no endpoint" in r}
     assert unreachable == HTTP_UNREACHABLE, skipped
     assert {"JF-EARN-1", "JF-EARN-3", "JF-DUE-2", "JF-DUE-4", "JF-PRIV-5", "JF-API-1"} <= run.clauses("pass")
-    assert "JF-PRIV-2" in run.clauses("skip")  # its case links a household: no endpoint
+    assert "JF-PRIV-2" in run.clauses("pass")  # households linked by the provisioner
     assert run.returncode == 0, run.output

@@ -125,6 +125,56 @@ class PayCodeAcceptedTwice(Wrapper):
         return super().act(tenant, action, args, actor)
 
 
+class RefundsAfterTheWindow(Wrapper):
+    """Has no refund window: a refund the rules refuse as too late is reported as done (and
+    returns nothing to the resident) (JF-RED-4)."""
+
+    def act(self, tenant: Tenant, action: str, args: dict[str, Any], actor: str | None) -> Any:
+        try:
+            return super().act(tenant, action, args, actor)
+        except ActionError as exc:
+            if action != "refund" or exc.code != "redemption.refund_window_closed":
+                raise
+            return {"redemption": args["redemption"], "refund_fen": args.get("refund_fen"),
+                    "points": 0}
+
+
+class UncappedMerchants(Wrapper):
+    """Takes any deductible share for a merchant, clamping a share over 100 % silently
+    instead of refusing it (JF-RED-1)."""
+
+    def act(self, tenant: Tenant, action: str, args: dict[str, Any], actor: str | None) -> Any:
+        if action == "enrol_merchant" and int(args.get("cap_percent", 0)) > 100:
+            args = {**args, "cap_percent": 100}
+        return super().act(tenant, action, args, actor)
+
+
+class ProviderLearnsTheScore(Wrapper):
+    """Tells the bank or hospital that verifies a benefit code the resident's score too
+    (JF-CODE-2)."""
+
+    def act(self, tenant: Tenant, action: str, args: dict[str, Any], actor: str | None) -> Any:
+        result = super().act(tenant, action, args, actor)
+        if action in ("verify_vip_code", "verify_slot_code") and isinstance(result, dict):
+            result = {**result, "score": "12.0"}
+        return result
+
+
+class SurveyPaysEveryAnswer(Wrapper):
+    """Pays a survey's reward for every answer: a resident's second answer is accepted and
+    rewarded again (JF-ENG-1)."""
+
+    def act(self, tenant: Tenant, action: str, args: dict[str, Any], actor: str | None) -> Any:
+        try:
+            return super().act(tenant, action, args, actor)
+        except ActionError as exc:
+            if action != "answer_survey" or exc.code != "survey.already_answered":
+                raise
+            paid = super().act(tenant, "issue", {"subject": actor, "kind": "material",
+                                                 "amount": "50", "key": uuid.uuid4().hex}, None)
+            return {"reward": 50, "rewarded": True, "not_rewarded": None, **paid}
+
+
 #: Each broken implementation and the clauses the suite must fail it on (exactly these).
 EXPECTED_FAILURES: dict[str, set[str]] = {
     "DoubleAwardOnRetry": {"JF-LED-3"},
@@ -133,7 +183,18 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "LeakOtherResidentsData": {"JF-PRIV-2"},
     "FloatAmounts": {"JF-KIND-1", "JF-KIND-2"},
     "PayCodeAcceptedTwice": {"JF-CODE-1"},
+    "RefundsAfterTheWindow": {"JF-RED-4"},
+    "UncappedMerchants": {"JF-RED-1"},
+    "ProviderLearnsTheScore": {"JF-SCN-2", "JF-CODE-2"},
+    "SurveyPaysEveryAnswer": {"JF-ENG-1"},
 }
+
+#: The profiles to run each broken implementation under (core unless named here); it must lose
+#: the first one's verdict.
+PROFILE_BROKEN = {"PayCodeAcceptedTwice": "redemption", "RefundsAfterTheWindow": "redemption",
+                  "UncappedMerchants": "redemption",
+                  "ProviderLearnsTheScore": "scenarios,redemption",  # JF-CODE-2 is redemption's
+                  "SurveyPaysEveryAnswer": "governance"}
 
 
 class ClaimsCoreOnly(Wrapper):

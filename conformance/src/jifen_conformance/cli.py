@@ -22,15 +22,7 @@ from jifen_conformance.requirements import PROFILES, coverage, load, missing
 
 #: MUST clauses the suite has no check for yet, nor a reason: work left, pinned so that the
 #: list only shrinks (a test compares it with what `coverage` finds).
-PENDING: dict[str, str] = {
-    "JF-PRIV-4": "needs the school-place scenario's child applications (scenarios profile)",
-    **{c: "redemption cases not written yet" for c in (
-        "JF-FUND-1", "JF-FUND-2", "JF-RED-1", "JF-RED-2", "JF-RED-4", "JF-RED-5", "JF-CODE-2")},
-    **{c: "scenario cases not written yet" for c in (
-        "JF-SCN-1", "JF-SCN-2", "JF-SCN-3", "JF-SCN-4", "JF-SCN-5")},
-    **{c: "governance cases not written yet" for c in (
-        "JF-GRID-1", "JF-GRID-2", "JF-ORD-1", "JF-ORD-2", "JF-ORD-3", "JF-ENG-1")},
-}
+PENDING: dict[str, str] = {}
 
 
 def clause_tags() -> dict[str, list[str]]:
