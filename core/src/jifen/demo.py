@@ -256,4 +256,22 @@ def demo_logins(platform: Platform) -> tuple[str, list[tuple[str, str, str]]]:
                 platform.grant_role(tenant.id, who.id, "admin", DISTRICT)
         set_password(platform, tenant.id, who.id, DEMO_PASSWORD)
         logins.append((role, name, who.code))
+    merchant = _demo_merchant(platform, tenant.id)
+    if merchant is not None:  # a plugin (e.g. merchant redemption) seeded a partner merchant
+        set_password(platform, tenant.id, merchant.id, DEMO_PASSWORD)
+        logins.append(("merchant", merchant.name, merchant.code))
     return tenant.code, logins
+
+
+def _demo_merchant(platform: Platform, tenant_id: uuid.UUID) -> Subject | None:
+    """The first merchant subject the demo's plugins created (external ref ``demo:…``)."""
+    from sqlalchemy import select
+
+    from jifen.store import tables
+
+    with platform.db.read() as conn:
+        ref = conn.execute(select(tables.subjects.c.external_ref).where(
+            tables.subjects.c.tenant_id == tenant_id, tables.subjects.c.type == "merchant",
+            tables.subjects.c.external_ref.like("demo:%")).order_by(
+            tables.subjects.c.external_ref).limit(1)).scalar_one_or_none()
+        return None if ref is None else subjects.find_by_external_ref(conn, tenant_id, ref)
