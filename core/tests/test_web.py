@@ -28,29 +28,10 @@ from jifen.platform import Platform
 from jifen.scenarios import ScenarioSpec
 from jifen.testing import ClaimsCity, make_claims_city, registered_plugin, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NOW = datetime(2024, 3, 4, 2, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 ARTIFACTS = Path(os.environ.get("JIFEN_WEB_ARTIFACTS", "")) if os.environ.get(
     "JIFEN_WEB_ARTIFACTS") else None
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("JIFEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"JIFEN_REQUIRE_BROWSER=1 but {CHROMIUM} is missing "
-                        "(apt-get install chromium)")
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} "
-                    "(apt-get install chromium); set JIFEN_REQUIRE_BROWSER=1 to fail instead")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

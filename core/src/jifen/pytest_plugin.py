@@ -123,3 +123,28 @@ def register_plugin(platform: Platform) -> Iterator[Callable[..., object]]:
     with ExitStack() as stack:
         yield lambda plugin, name=None: stack.enter_context(
             registered_plugin(platform.pm, plugin, name))
+
+
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium: browsers are never downloaded by a test tool here."""
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium driven by Playwright's sync API, one per test process (two sync
+    Playwright instances cannot live in one process, so core and plugin page tests share this).
+    Skipped when Chromium is missing, unless ``JIFEN_REQUIRE_BROWSER=1``."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("JIFEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"JIFEN_REQUIRE_BROWSER=1 but {CHROMIUM} is missing "
+                        "(apt-get install chromium)")
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} "
+                    "(apt-get install chromium); set JIFEN_REQUIRE_BROWSER=1 to fail instead")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -24,26 +24,9 @@ from jifen.platform import Platform
 from jifen.testing import running_server
 from jifen_merchant_redemption.testing import Shop, make_shop
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery"
 ARTIFACTS = Path(os.environ["JIFEN_WEB_ARTIFACTS"]) if os.environ.get(
     "JIFEN_WEB_ARTIFACTS") else None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("JIFEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"JIFEN_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -381,6 +381,21 @@ class HttpDriver(HttpRedemptionActions, HttpScenariosActions, HttpGovernanceActi
                            "amount": _minor_text(line["amount"], "moral"),
                            "counted": line["counted"]} for line in found["lines"]]}
 
+    def do_claim_history(self, tenant: HttpTenant, args: dict[str, Any], actor: str | None
+                         ) -> list[dict[str, Any]]:
+        found = self._request("GET", f"{self._t(tenant)}/claims/{args['claim']}/history",
+                              self._token(tenant, actor))
+        return [{"action": e["action"], "actor": e["actor"], "at": e["at"],
+                 "reason": e["reason"]} for e in found]
+
+    def do_audit_log(self, tenant: HttpTenant, args: dict[str, Any], actor: str | None
+                     ) -> list[dict[str, Any]]:
+        params = {"action": args["action"]} if args.get("action") else None
+        found = self._request("GET", f"{self._t(tenant)}/audit-log", self._token(tenant, actor),
+                              params=params)
+        return [{"action": e["action"], "actor": self._name(tenant, e["actor_id"]) or e["actor"],
+                 "reason": e["reason"]} for e in found]
+
     def do_audit(self, tenant: HttpTenant, args: dict[str, Any], actor: str | None
                  ) -> dict[str, Any]:
         found = self._request("GET", f"{self._t(tenant)}/audit", tenant.operator_token)
