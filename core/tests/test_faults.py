@@ -7,13 +7,9 @@ reports each fault and its outcome."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from select import select as wait_readable
 from typing import Any
 
 import pytest
@@ -27,52 +23,9 @@ from jifen.model.claims import ClaimSubmit
 from jifen.platform import Platform
 from jifen.store import Database
 from jifen.store import tables as t
-from jifen.testing import TenantFixture, make_claims_city
+from jifen.testing import TenantFixture, assert_books_sound, kill_midway, make_claims_city
 
 KEY = os.urandom(32)
-
-#: The child: a platform on the same database, clock and master key as the test's, that runs
-#: one batch and, at its PAUSE_AT-th commit (before the commit happens), says "paused" and
-#: waits to be killed. Commits before that one are durable; that one's work is in flight.
-CHILD = """
-import os, sys, time, uuid
-from datetime import datetime
-from sqlalchemy import Engine, event
-from jifen.clock import MovableClock
-from jifen.platform import Platform
-from jifen.store import Database
-commits = 0
-@event.listens_for(Engine, "commit")
-def pause(conn):
-    global commits
-    commits += 1
-    if commits == int(os.environ["PAUSE_AT"]):
-        print("paused", flush=True)
-        time.sleep(120)
-platform = Platform(Database(sys.argv[1]), clock=MovableClock(datetime.fromisoformat(sys.argv[2])),
-                    master_key=bytes.fromhex(sys.argv[3]))
-tenant_id = uuid.UUID(sys.argv[4])
-"""
-
-
-def kill_midway(platform: Platform, tenant_id: uuid.UUID, statement: str, pause_at: int) -> None:
-    """Run ``statement`` (with ``platform`` and ``tenant_id`` in scope) in a child process, and
-    SIGKILL it while its ``pause_at``-th write transaction is open."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD + statement, platform.db.url,
-         platform.clock.now().isoformat(), KEY.hex(), str(tenant_id)],
-        env={**os.environ, "PAUSE_AT": str(pause_at)}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        ready, _, _ = wait_readable([child.stdout], [], [], 120)  # bounded: never hang CI
-        line = child.stdout.readline() if ready else "(no pause within 120 s)"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        _, errors = child.communicate(timeout=30)
-    assert line == "paused\n", f"the child did not pause: {line}\n{errors}"
-    assert child.returncode == -signal.SIGKILL
-
 
 @pytest.fixture
 def keyed(database_url: str) -> Iterator[Platform]:
@@ -81,18 +34,6 @@ def keyed(database_url: str) -> Iterator[Platform]:
                  master_key=KEY)
     yield p
     p.db.dispose()
-
-
-def assert_books_sound(platform: Platform, tenant_id: uuid.UUID) -> None:
-    """Every balance equals the sum of its postings, every lot adds up, the chain verifies, and
-    no idempotency key was posted twice (JF-LED-3, JF-LED-5, JF-LED-6)."""
-    report = platform.audit(tenant_id)
-    assert report.ok, report.problems
-    with platform.db.read() as conn:
-        doubled = conn.execute(select(t.transactions.c.idempotency_key).where(
-            t.transactions.c.tenant_id == tenant_id).group_by(t.transactions.c.idempotency_key)
-            .having(func.count() > 1)).scalars().all()
-    assert doubled == []
 
 
 def count(platform: Platform, table: Any, *where: Any) -> int:
@@ -116,7 +57,7 @@ def test_jf_earn_3_notice_closing_killed_midway_finishes_on_rerun(keyed: Platfor
                                      datetime.min.time(), UTC))
     final = (t.claims.c.tenant_id == town.id, t.claims.c.state == "final")
 
-    kill_midway(keyed, town.id, "platform.claims.close_notices(tenant_id, batch_size=2)", 4)
+    kill_midway(keyed, KEY, town.id, "platform.claims.close_notices(tenant_id, batch_size=2)", 4)
     assert 0 < count(keyed, t.claims, *final) < 8  # some batches committed, one in flight lost
     assert_books_sound(keyed, town.id)
 
@@ -137,7 +78,7 @@ def test_jf_exp_1_expiry_killed_midway_finishes_on_rerun(keyed: Platform) -> Non
     keyed.clock.set(datetime(2026, 2, 1, tzinfo=UTC))  # type: ignore[attr-defined]
     expired = t.lots.c.tenant_id == town.id, t.lots.c.remaining == 0
 
-    kill_midway(keyed, town.id, "platform.ledger.expire(tenant_id, batch_size=2)", 3)
+    kill_midway(keyed, KEY, town.id, "platform.ledger.expire(tenant_id, batch_size=2)", 3)
     assert 0 < count(keyed, t.lots, *expired) < 8
     assert_books_sound(keyed, town.id)
 

@@ -250,3 +250,70 @@ def demo_output(tmp_path: Path, *plugins: str) -> str:
             else:
                 os.environ[name] = value
     return console.export_text()
+
+
+# --- faults: a batch killed in the middle (docs/reliability.md) -----------------------------------
+
+_KILLED_CHILD = """
+import os, sys, time, uuid
+from datetime import datetime
+from sqlalchemy import Engine, event
+from jifen.clock import MovableClock
+from jifen.platform import Platform
+from jifen.store import Database
+commits = 0
+@event.listens_for(Engine, "commit")
+def pause(conn):
+    global commits
+    commits += 1
+    if commits == int(os.environ["PAUSE_AT"]):
+        print("paused", flush=True)
+        time.sleep(120)
+platform = Platform(Database(sys.argv[1]), clock=MovableClock(datetime.fromisoformat(sys.argv[2])),
+                    master_key=bytes.fromhex(sys.argv[3]))
+tenant_id = uuid.UUID(sys.argv[4])
+"""
+
+
+def kill_midway(platform: Platform, master_key: bytes, tenant_id: uuid.UUID, statement: str,
+                pause_at: int) -> None:
+    """Run ``statement`` in a child process on ``platform``'s database, clock time and
+    ``master_key`` (with ``platform`` and ``tenant_id`` in scope), and SIGKILL it while its
+    ``pause_at``-th write transaction is open: the commits before are durable, that one's work
+    is in flight. Bounded: a child that never pauses fails the test within two minutes."""
+    import signal
+    import subprocess
+    import sys
+    from select import select as wait_readable
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_CHILD + statement, platform.db.url,
+         platform.clock.now().isoformat(), master_key.hex(), str(tenant_id)],
+        env={**os.environ, "PAUSE_AT": str(pause_at)}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        ready, _, _ = wait_readable([child.stdout], [], [], 120)
+        line = child.stdout.readline() if ready else "(no pause within 120 s)"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        _, errors = child.communicate(timeout=30)
+    assert line == "paused\n", f"the child did not pause: {line}\n{errors}"
+    assert child.returncode == -signal.SIGKILL
+
+
+def assert_books_sound(platform: Platform, tenant_id: uuid.UUID) -> None:
+    """Every balance equals the sum of its postings, every lot adds up, the chain verifies, and
+    no idempotency key was posted twice (JF-LED-3, JF-LED-5, JF-LED-6)."""
+    from sqlalchemy import func, select
+
+    from jifen.store import tables
+
+    report = platform.audit(tenant_id)
+    assert report.ok, report.problems
+    transactions = tables.transactions
+    with platform.db.read() as conn:
+        doubled = conn.execute(select(transactions.c.idempotency_key).where(
+            transactions.c.tenant_id == tenant_id).group_by(transactions.c.idempotency_key)
+            .having(func.count() > 1)).scalars().all()
+    assert doubled == []

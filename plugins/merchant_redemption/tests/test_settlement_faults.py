@@ -6,13 +6,9 @@ the pools' settled accounts hold what was redeemed, and the ledger's audit verif
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from select import select as wait_readable
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +16,7 @@ from sqlalchemy import func, select
 from jifen.clock import MovableClock
 from jifen.platform import Platform
 from jifen.store import Database
-from jifen.store import tables as ct
+from jifen.testing import assert_books_sound, kill_midway
 from jifen_merchant_redemption import tables as mt
 from jifen_merchant_redemption.redemption import settlement_account
 from jifen_merchant_redemption.settlement import settled_account
@@ -28,53 +24,12 @@ from jifen_merchant_redemption.testing import make_shop
 
 KEY = os.urandom(32)
 
-#: The child (as in core/tests/test_faults.py): the same database, clock and master key; at its
-#: PAUSE_AT-th commit, before committing, it says "paused" and waits to be killed.
-CHILD = """
-import os, sys, time, uuid
-from datetime import datetime
-from sqlalchemy import Engine, event
-from jifen.clock import MovableClock
-from jifen.platform import Platform
-from jifen.store import Database
-from jifen_merchant_redemption.service import MerchantRedemption
-commits = 0
-@event.listens_for(Engine, "commit")
-def pause(conn):
-    global commits
-    commits += 1
-    if commits == int(os.environ["PAUSE_AT"]):
-        print("paused", flush=True)
-        time.sleep(120)
-platform = Platform(Database(sys.argv[1]), clock=MovableClock(datetime.fromisoformat(sys.argv[2])),
-                    master_key=bytes.fromhex(sys.argv[3]))
-MerchantRedemption(platform).settle(uuid.UUID(sys.argv[4]))
-"""
-
-
 @pytest.fixture
 def keyed(database_url: str) -> Iterator[Platform]:
     p = Platform(Database(database_url), clock=MovableClock(datetime(2024, 3, 1, 8, tzinfo=UTC)),
                  master_key=KEY)
     yield p
     p.db.dispose()
-
-
-def settle_killed_midway(platform: Platform, tenant_id: uuid.UUID) -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, platform.db.url, platform.clock.now().isoformat(),
-         KEY.hex(), str(tenant_id)],
-        env={**os.environ, "PAUSE_AT": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    try:
-        assert child.stdout is not None
-        ready, _, _ = wait_readable([child.stdout], [], [], 120)  # bounded: never hang CI
-        line = child.stdout.readline() if ready else "(no pause within 120 s)"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        _, errors = child.communicate(timeout=30)
-    assert line == "paused\n", f"the child did not pause: {line}\n{errors}"
-    assert child.returncode == -signal.SIGKILL
 
 
 def runs(platform: Platform, tenant_id: uuid.UUID) -> int:
@@ -95,7 +50,9 @@ def test_jf_fund_2_settlement_killed_in_flight_settles_everything_once_on_rerun(
     later = [shop.redeem(2000), shop.redeem(3000),
              shop.service.redeem(shop.tenant_id, other.id, 10_000, shop.pay_code(), "other")]
 
-    settle_killed_midway(keyed, shop.tenant_id)  # its one commit is the settlement's own
+    kill_midway(keyed, KEY, shop.tenant_id,  # its one commit is the settlement's own
+                "from jifen_merchant_redemption.service import MerchantRedemption\n"
+                "MerchantRedemption(platform).settle(tenant_id)", 1)
     assert runs(keyed, shop.tenant_id) == 1
     assert all(shop.service.redemption(shop.tenant_id, r.id).settled_at is None for r in later)
     assert keyed.audit(shop.tenant_id).ok
@@ -110,10 +67,4 @@ def test_jf_fund_2_settlement_killed_in_flight_settles_everything_once_on_rerun(
         first.points + sum(r.points for r in later)
     lines = shop.service.report(shop.tenant_id)
     assert sum(line.settled_points for line in lines) == sum(line.redeemed_points for line in lines)
-    audit = keyed.audit(shop.tenant_id)
-    assert audit.ok, audit.problems
-    with keyed.db.read() as conn:
-        doubled = conn.execute(select(ct.transactions.c.idempotency_key).where(
-            ct.transactions.c.tenant_id == shop.tenant_id)
-            .group_by(ct.transactions.c.idempotency_key).having(func.count() > 1)).scalars().all()
-    assert doubled == []
+    assert_books_sound(keyed, shop.tenant_id)
