@@ -11,10 +11,13 @@
 2. **Ranking in memory.** ``jifen.scenarios.rank`` on synthetic inputs of 10k, 100k and 1M
    applicants (no database), printed with time / (n log2 n), which stays flat for n log n.
 3. **Eligibility checks.** ``platform.scenarios.check`` (one recorded decision each) for K
-   children, per second.
+   children spread over the tenant, per second: after each round, and with ``--check-sizes``
+   in tenants of those sizes where no round is drawn (to measure checks at a million families
+   without the draw's 20 minutes).
 
     uv run --frozen --no-sync python benchmarks/scenarios.py [--sizes 10000,100000]
-        [--rank-sizes 10000,100000,1000000] [--checks 1000] [--backend sqlite|postgresql|both]
+        [--rank-sizes 10000,100000,1000000] [--checks 1000] [--check-sizes 1000000]
+        [--backend sqlite|postgresql|both]
 
 Households, guardians, children, their moral awards (accounts, transactions, postings),
 consents and applications are set up with raw inserts (not timed); the ledger rows of the setup
@@ -186,13 +189,21 @@ def round_run(backend: str, platform: Platform, n: int) -> dict[str, float]:
 
 
 def checks_run(platform: Platform, city: ClaimsCity, children: list[uuid.UUID], k: int) -> float:
-    """``scenarios.check`` for ``k`` children: checks per second."""
-    sample = children[:k]
+    """``scenarios.check`` for ``k`` children spread over the tenant: checks per second."""
+    sample = children[::max(len(children) // k, 1)][:k]
     start = time.perf_counter()
     for child in sample:
         decision = platform.scenarios.check(city.id, SCENARIO, child)
         assert decision.score_value is not None
     return len(sample) / (time.perf_counter() - start)
+
+
+def checks_only(backend: str, platform: Platform, n: int, k: int) -> dict[str, Any]:
+    """A tenant of ``n`` families and their applications, then ``k`` checks (no draw)."""
+    city, _, children = prepare(platform, n)
+    per_s = checks_run(platform, city, children, k)
+    print(f"  {backend}: {n} families: {per_s:.0f} checks/s", file=sys.stderr)
+    return {"backend": backend, "n": n, "checks_per_s": per_s}
 
 
 def synthetic_inputs(n: int, seed: int = 11) -> tuple[ResolvedRule, dict[str, Any]]:
@@ -224,7 +235,8 @@ def rank_in_memory(n: int) -> float:
     return elapsed
 
 
-def bench(backend: str, url: str, sizes: list[int], k: int) -> list[dict[str, Any]]:
+def bench(backend: str, url: str, sizes: list[int], check_sizes: list[int],
+          k: int) -> list[dict[str, Any]]:
     upgrade(url)
     platform = make_platform(url)
     rows = []
@@ -234,6 +246,7 @@ def bench(backend: str, url: str, sizes: list[int], k: int) -> list[dict[str, An
             row["checks_per_s"] = checks_run(platform, row.pop("_city"), row.pop("_children"), k)
             print(f"  {backend}: {row['checks_per_s']:.0f} checks/s", file=sys.stderr)
             rows.append({"backend": backend, **row})
+        rows += [checks_only(backend, platform, n, k) for n in check_sizes]
     finally:
         platform.db.dispose()
     return rows
@@ -245,14 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank-sizes", default="10000,100000,1000000",
                         help="applicants for the in-memory ranking")
     parser.add_argument("--checks", type=int, default=1000, help="eligibility checks timed")
+    parser.add_argument("--check-sizes", default="",
+                        help="families of tenants where only the checks are timed (no round)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rank_sizes = [int(s) for s in args.rank_sizes.split(",") if s]
+    check_sizes = [int(s) for s in args.check_sizes.split(",") if s]
     rows: list[dict[str, Any]] = []
     if args.backend in ("sqlite", "both"):
         with sqlite_url() as url:
-            rows += bench("sqlite", url, sizes, args.checks)
+            rows += bench("sqlite", url, sizes, check_sizes, args.checks)
     if args.backend in ("postgresql", "both"):
         base = os.environ.get("JIFEN_TEST_POSTGRES_URL")
         if not base:
@@ -260,11 +276,14 @@ def main(argv: list[str] | None = None) -> int:
                   '(eval "$(.ci/start-postgres)" to get one)', file=sys.stderr)
         else:
             with postgres_url(base) as url:
-                rows += bench("postgresql", url, sizes, args.checks)
+                rows += bench("postgresql", url, sizes, check_sizes, args.checks)
     print(f"{'backend':<12}{'N':>9}{'draw s':>9}{'µs/nlogn':>10}{'SQL/app':>9}{'rank s':>9}"
           f"{'µs/nlogn':>10}{'list s':>8}{'checks/s':>10}")
     for r in rows:
         n = r["n"]
+        if "draw" not in r:
+            print(f"{r['backend']:<12}{n:>9}{'(checks only)':>64}{r['checks_per_s']:>10.0f}")
+            continue
         print(f"{r['backend']:<12}{n:>9}{r['draw']:>9.2f}{r['draw'] / nlogn(n) * 1e6:>10.3f}"
               f"{r['statements'] / n:>9.2f}{r['rank']:>9.2f}{r['rank'] / nlogn(n) * 1e6:>10.3f}"
               f"{r['list']:>8.2f}{r['checks_per_s']:>10.0f}")

@@ -325,8 +325,7 @@ def plan_of(platform: Platform, statement: str, parameters: Any) -> str:
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
             return "\n".join(str(row[-1]) for row in rows)
         conn.exec_driver_sql("SET enable_seqscan = off")
-        return json.dumps(conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}",
-                                               parameters).scalar())
+        return "\n".join(conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
 
 
 def test_jf_exp_1_the_expiry_job_searches_only_lots_with_points_left(
@@ -364,3 +363,182 @@ def test_the_city_simulation_runs_a_year_at_a_tiny_scale(tmp_path: Path) -> None
     figures = json.loads((tmp_path / "city.json").read_text(encoding="utf-8"))
     assert figures["residents"] == 220 and figures["months"] == 12
     assert figures["counts"]["postings"] > 0
+
+
+# --- publishing and statistics read their share ---------------------------------------------------
+
+def copies_of(platform: Platform, parent: Table, child: Table, link: str, where: Any,
+              copies: int, vary: Any, vary_child: Any = lambda row, i: {}) -> None:
+    """Insert ``copies`` copies of the ``parent`` row matching ``where`` and of its ``child``
+    rows (``child.<link> == parent.id``): ``vary(row, i)`` and ``vary_child(row, i)`` give
+    the i-th copy's new values; each copy gets a new id, and a child copy points at its
+    parent's copy. Then ANALYZE on PostgreSQL, so
+    that it plans with the shape of the data."""
+    from jifen.model import new_id
+
+    with platform.db.engine.begin() as conn:
+        original = dict(conn.execute(parent.select().where(where)).mappings().one())
+        children = [dict(r) for r in conn.execute(
+            child.select().where(child.c[link] == original["id"])).mappings()]
+        parents = [{**original, "id": new_id(), **vary(original, i)} for i in range(copies)]
+        conn.execute(parent.insert(), parents)
+        if children:
+            conn.execute(child.insert(), [{**c, "id": new_id(), link: p["id"], **vary_child(c, i)}
+                                          for i, p in enumerate(parents) for c in children])
+    if not platform.db.is_sqlite:  # SQLite keeps the statistics jifen installed
+        with platform.db.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def test_jf_earn_6_publishing_a_unit_starts_from_its_subjects(
+        platform: Platform, clock: Any) -> None:
+    """A unit's notice finds its approved claims from the unit's subjects
+    (``ix_subjects_org_unit``, then ``ix_claims_subject``), not by reading every approved claim
+    of the city and filtering by unit: its cost follows the unit, not the city. Here 400
+    approved claims wait in grid-2 while grid-1, with one, publishes."""
+    from datetime import date
+
+    from jifen.model.claims import ClaimSubmit
+    from jifen.store import tables as t
+    from jifen.testing import make_claims_city
+
+    city = make_claims_city(platform)
+    for grid in ("grid-1", "grid-2"):
+        who = city.resident(f"居民{grid}", grid=grid)
+        claim = platform.claims.submit(city.id, ClaimSubmit(
+            idempotency_key=grid, subject_id=who.id, item="volunteer.hour", units=2,
+            deed_date=date(2024, 2, 28), evidence={"photo": "p"})).claim
+        platform.claims.approve(city.id, claim.id, city.reviewer_id)
+
+    # 400 more residents of grid-2, each with an approved claim: subjects, then their claims.
+    with platform.db.read() as conn:
+        waiting = dict(conn.execute(t.claims.select().where(
+            t.claims.c.idempotency_key == "grid-2")).mappings().one())
+    copies_of(platform, t.subjects, t.claims, "subject_id",
+              t.subjects.c.id == waiting["subject_id"], 400,
+              lambda row, i: {"code": f"X{i:08d}"},
+              lambda row, i: {"idempotency_key": f"x{i}", "deed_key": f"x{i}"})
+    with Statements(platform.db.engine) as statements:
+        batch = platform.claims.publish(city.id, "grid-1", city.reviewer_id)
+    assert batch is not None and batch.entries == 1
+    [(search, parameters)] = [(s, p) for s, p in statements.reading("claims")
+                              if s.lstrip().startswith("SELECT") and "subjects" in s]
+    plan = plan_of(platform, search, parameters)
+    assert "ix_subjects_org_unit" in plan and "ix_claims_subject" in plan, plan
+    assert "ix_claims_state" not in plan, plan
+
+
+def test_jf_stat_1_statistics_read_the_periods_transactions(
+        platform: Platform, clock: Any) -> None:
+    """``jifen stats`` finds the period's transactions through ``ix_transactions_created`` and
+    (SQLite) their postings through ``ix_postings_tx``: a week's report reads that week, not
+    the tenant's history (here two years of 15 moral and 15 material awards a day, all on one
+    resident's accounts). PostgreSQL may instead hash the week's transactions against the
+    postings of the accounts, when its statistics (here of a database shared with other
+    tests) say the accounts have few."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from jifen import stats
+    from jifen.store import tables as t
+
+    clock.set(datetime(2025, 3, 1, 8, 0, tzinfo=UTC))
+    tenant = make_tenant(platform)
+    resident = tenant.resident("居民")
+    platform.award(tenant.id, resident.id, Points.of("moral", "1.0"), idempotency_key="award:0")
+    platform.award(tenant.id, resident.id, Points.of("material", 100), idempotency_key="award:m")
+
+    for kind, first in (("moral", "award:0"), ("material", "award:m")):
+        copies_of(platform, t.transactions, t.postings, "transaction_id",
+                  t.transactions.c.idempotency_key == first, 730 * 15,
+                  lambda row, i, kind=kind: {
+                      "seq": 10 + 100_000 * (kind == "material") + i,
+                      "idempotency_key": f"{kind}:{i}",
+                      "created_at": row["created_at"] - timedelta(minutes=96 * (i + 1))})
+    with Statements(platform.db.engine) as statements, platform.db.read() as conn:
+        report = stats.totals(conn, tenant.id, date(2024, 3, 4), date(2024, 3, 11))
+    assert report.total.moral_awarded == 7 * 15 * 10
+    assert report.total.material_issued == 7 * 15 * 100
+    period_reads = [(s, p) for s, p in statements.reading("postings")
+                    if "created_at" in s]
+    assert len(period_reads) == 2, "moral and material: one pass each"
+    for statement, parameters in period_reads:
+        plan = plan_of(platform, statement, parameters)
+        assert "ix_transactions_created" in plan, plan
+        if platform.db.is_sqlite:  # PostgreSQL weighs this against its statistics
+            assert "ix_postings_tx" in plan, plan
+
+
+# --- SQLite plans with the statistics jifen installs (jifen.store.planner) ------------------------
+
+def tenant_wide_reads(statement: str, plan: str) -> list[str]:
+    """The lines of a SQLite plan that read a big table tenant-wide: a full scan, or a search
+    whose only equality is ``tenant_id`` with at most a one-sided range (``id<?``: every row
+    older than something)."""
+    from jifen.store import tables as t
+    from jifen.store.planner import SMALL_TABLES
+
+    found = []
+    for line in plan.splitlines():
+        read = re.match(r"(SCAN|SEARCH) (\w+)(?: USING (?:COVERING )?INDEX \w+ \((.*)\))?",
+                        line.strip())
+        if not read or read[2] not in t.metadata.tables or read[2] in SMALL_TABLES:
+            continue
+        terms = (read[3] or "").split(" AND ")
+        equalities = [term for term in terms if term.endswith("=?") and "<" not in term
+                      and ">" not in term]
+        if read[1] == "SCAN" or (equalities == ["tenant_id=?"] and len(terms) < 3):
+            found.append(f"{line.strip()}  <-  {statement.split(chr(10))[0][:120]}")
+    return found
+
+
+def test_the_tenant_wide_read_check_reports_a_search_by_tenant_alone() -> None:
+    assert tenant_wide_reads("SELECT", "SEARCH scenario_consents USING INDEX "
+                             "sqlite_autoindex_scenario_consents_1 (tenant_id=? AND id<?)")
+    assert tenant_wide_reads("SELECT", "SCAN postings")
+    assert not tenant_wide_reads("SELECT", "SEARCH transactions USING INDEX "
+                                 "ix_transactions_created (tenant_id=? AND created_at>? AND "
+                                 "created_at<?)")
+    assert not tenant_wide_reads("SELECT", "SEARCH postings USING INDEX ix_postings_account "
+                                 "(tenant_id=? AND account_id=?)")
+
+
+def test_jf_scn_2_an_eligibility_check_reads_no_table_tenant_wide(platform: Platform) -> None:
+    """A check (a child's score through the guardian, consent, residence) searches every big
+    table by subject, account or household, never by the tenant alone: on SQLite, whose
+    planner has no statistics of its own, because ``jifen db upgrade`` installs the city's
+    shape (``jifen.store.planner``). Without them a check at a million families took 235 ms,
+    reading every consent older than the check (benchmarks/README.md, ``scenarios.py``)."""
+    from collections.abc import Callable
+
+    from jifen import hookimpl
+    from jifen.model import LinkRole, SubjectCreate
+    from jifen.scenarios import ScenarioSpec
+    from jifen.testing import make_claims_city, make_config, registered_plugin
+
+    if not platform.db.is_sqlite:
+        pytest.skip("PostgreSQL plans with the statistics its autovacuum gathers")
+    vip = ScenarioSpec(code="plan-vip", name="VIP", provider="银行", benefit="VIP lane",
+                       mode="threshold", rule_version="1", eligibility={"min_score": "1"})
+
+    class Scenario:
+        @hookimpl
+        def register_scenarios(self, register: Callable[[ScenarioSpec], None]) -> None:
+            register(vip)
+
+    with registered_plugin(platform.pm, Scenario(), name="plan_vip"):
+        city = make_claims_city(platform, make_config(
+            f"t-{uuid.uuid4().hex[:12]}", settings={"child_score": "best_of_guardians"}))
+        home = platform.create_subject(city.id, SubjectCreate(type="household", name="武家",
+                                                              org_unit_code="grid-1"))
+        father, daughter = city.resident("武建国"), city.resident("武小朵")
+        platform.link_household(city.id, home.id, father.id, LinkRole.guardian)
+        platform.link_household(city.id, home.id, daughter.id, LinkRole.child)
+        platform.award(city.id, father.id, Points.of("moral", "211.2"), idempotency_key="a")
+        platform.scenarios.grant_consent(city.id, "plan-vip", daughter.id, given_by=father.id)
+        with Statements(platform.db.engine) as statements:
+            assert platform.scenarios.check(city.id, "plan-vip", daughter.id).eligible
+    reads = [(s, p) for s, p in statements.seen if s.lstrip().startswith("SELECT")]
+    assert len(reads) > 5
+    assert [line for s, p in reads for line in tenant_wide_reads(s, plan_of(platform, s, p))] \
+        == []

@@ -28,7 +28,17 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pluggy
-from sqlalchemy import Connection, Uuid, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Uuid,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from jifen import audit_log, configure, funding, roles, tenants
@@ -279,13 +289,8 @@ class Claims:
                           at_level_or_above=unit.level)
             waiting = conn.execute(
                 select(t.claims.c.id)
-                .join(t.subjects, and_(t.subjects.c.tenant_id == t.claims.c.tenant_id,
-                                       t.subjects.c.id == t.claims.c.subject_id))
-                .join(t.org_units, and_(t.org_units.c.tenant_id == t.subjects.c.tenant_id,
-                                        t.org_units.c.id == t.subjects.c.org_unit_id))
-                .where(t.claims.c.tenant_id == tenant_id, t.claims.c.state == S.APPROVED,
-                       _under(unit.path))
-                .order_by(t.claims.c.id).with_for_update(of=t.claims)).scalars().all()
+                .where(of_subjects_under(conn, tenant_id, [unit.path]), t.claims.c.state == S.APPROVED)
+                .order_by(t.claims.c.id).with_for_update()).scalars().all()
             if not waiting:
                 return None
             policy = configure.policy(conn, tenant_id)
@@ -781,8 +786,22 @@ def _subject_path(conn: Connection, tenant_id: uuid.UUID, subject_id: uuid.UUID)
     return str(path)
 
 
-def _under(path: str) -> Any:
-    return or_(t.org_units.c.path == path, t.org_units.c.path.like(f"{path}/%"))
+def of_subjects_under(conn: Connection, tenant_id: uuid.UUID,
+                      paths: list[str]) -> ColumnElement[bool]:
+    """Claims of the subjects attached to the units at ``paths`` or below them.
+
+    The units are read first (a few rows of the org tree) and passed as values, so that the
+    database starts from those units' subjects (``ix_subjects_org_unit``) and fetches their
+    claims (``ix_claims_subject``): a community's publication or review queue reads that
+    community's share, not every waiting claim of the city. (Given a join to ``org_units``
+    instead, PostgreSQL cannot tell how few subjects the units hold.)"""
+    units = conn.execute(select(t.org_units.c.id).where(
+        t.org_units.c.tenant_id == tenant_id,
+        or_(*(or_(t.org_units.c.path == p, t.org_units.c.path.like(f"{p}/%")) for p in paths)))
+        ).scalars().all()
+    subjects = select(t.subjects.c.id).where(t.subjects.c.tenant_id == tenant_id,
+                                             t.subjects.c.org_unit_id.in_(units))
+    return and_(t.claims.c.tenant_id == tenant_id, t.claims.c.subject_id.in_(subjects))
 
 
 def _timezone(conn: Connection, tenant_id: uuid.UUID) -> str:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pluggy
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine
 
+from jifen.store import planner
 from jifen.store.db import normalise_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -40,14 +42,21 @@ def alembic_config(url: str, pm: pluggy.PluginManager | None = None) -> Config:
 
 
 def upgrade(url: str, revision: str = "heads", pm: pluggy.PluginManager | None = None) -> None:
-    """Bring the database at ``url`` to ``revision`` (default: every branch's newest)."""
+    """Bring the database at ``url`` to ``revision`` (default: every branch's newest); on
+    SQLite, then install the planner's statistics (:mod:`jifen.store.planner`)."""
     command.upgrade(alembic_config(url, pm), revision)
+    engine = create_engine(normalise_url(url))
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                planner.install(conn)
+    finally:
+        engine.dispose()
 
 
 def current_revision(url: str) -> str | None:
     """The database's revisions (core and plugin branches), comma-separated; None if empty."""
     from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
 
     engine = create_engine(normalise_url(url))
     try:

@@ -119,6 +119,8 @@ subjects = Table(
     UniqueConstraint("tenant_id", "code"),
     Index("ix_subjects_national_id_hash", "tenant_id", "national_id_hash"),
     Index("ix_subjects_phone_hash", "tenant_id", "phone_hash"),
+    # The subjects of a unit: publishing a community's notice and the review queue start here.
+    Index("ix_subjects_org_unit", "tenant_id", "org_unit_id"),
 )
 
 household_links = Table(
@@ -169,6 +171,8 @@ transactions = Table(
     UniqueConstraint("tenant_id", "seq"),
     # JF-LED-2: a transaction is reversed at most once.
     UniqueConstraint("tenant_id", "reverses_id"),
+    # The transactions of a period (JF-STAT-1): statistics read the period, not the history.
+    Index("ix_transactions_created", "tenant_id", "created_at"),
 )
 
 postings = Table(

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 
 from jifen import configure, stats
 from jifen.api.auth import (
@@ -38,6 +38,7 @@ from jifen.api.auth import (
 )
 from jifen.api.deps import Context
 from jifen.api.settings import ApiSettings
+from jifen.claims import of_subjects_under
 from jifen.codes import render_qr
 from jifen.config import CatalogueItem
 from jifen.errors import (
@@ -451,17 +452,16 @@ def _queue(ctx: Context) -> list[dict[str, Any]]:
             ).scalars().all()
         if not paths and not tenant_wide:
             return []
-        under = [or_(t.org_units.c.path == p, t.org_units.c.path.like(f"{p}/%")) for p in paths]
         query = (select(t.claims, t.subjects.c.name.label("claimant"),
                         t.org_units.c.name.label("unit"))
                  .join(t.subjects, and_(t.subjects.c.tenant_id == t.claims.c.tenant_id,
                                         t.subjects.c.id == t.claims.c.subject_id))
                  .join(t.org_units, and_(t.org_units.c.tenant_id == t.subjects.c.tenant_id,
                                          t.org_units.c.id == t.subjects.c.org_unit_id))
-                 .where(t.claims.c.tenant_id == ctx.tenant_id, t.claims.c.state == "submitted")
+                 .where(t.claims.c.tenant_id == ctx.tenant_id if tenant_wide
+                        else of_subjects_under(conn, ctx.tenant_id, list(paths)),
+                        t.claims.c.state == "submitted")
                  .order_by(t.claims.c.submitted_at, t.claims.c.id))
-        if not tenant_wide:
-            query = query.where(or_(*under))
         rows = [dict(r) for r in conn.execute(query).mappings().all()]
     items = _item_names(ctx.platform, ctx.tenant_id, [
         {"item": r["item_code"], "item_version": str(r["item_version"])} for r in rows])
