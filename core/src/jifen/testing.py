@@ -219,6 +219,55 @@ def running_server(app: Any, *, host: str = "127.0.0.1") -> Iterator[str]:
         thread.join(10)
 
 
+class TenantClient:
+    """Requests to one tenant's HTTP API (``/v1/tenants/<code>…``) on a running server: as a
+    subject (a token for the subject's login roles), with a token given as a string, or, for
+    ``get``, anonymously (``None``). Writes carry a fresh ``Idempotency-Key`` unless one is
+    given. Made by :func:`tenant_api`."""
+
+    def __init__(self, http: Any, city: TenantFixture) -> None:
+        self.http, self.city = http, city
+        self.prefix = f"/v1/tenants/{city.tenant.code}"
+
+    def token(self, who: Subject | str, *roles: str) -> str:
+        """A bearer token: the subject's, with their login roles; or, for an account name,
+        one with ``roles`` (as :meth:`jifen.api.auth.Role.parse` reads them)."""
+        from jifen.api.auth import Role, issue_token, login_roles
+
+        platform, tenant = self.city.platform, self.city.tenant.code
+        if isinstance(who, str):
+            return issue_token(platform, tenant, who, [Role.parse(r) for r in roles])[0]
+        return issue_token(platform, tenant, who.code,
+                           login_roles(platform, self.city.id, who.id))[0]
+
+    def headers(self, who: Subject | str | None) -> dict[str, str]:
+        if who is None:
+            return {}
+        return {"Authorization": f"Bearer {who if isinstance(who, str) else self.token(who)}"}
+
+    def post(self, path: str, who: Subject | str, body: dict[str, Any] | None = None, *,
+             key: str | None = None) -> Any:
+        return self.http.post(f"{self.prefix}{path}", json=body or {},
+                              headers={**self.headers(who),
+                                       "Idempotency-Key": key or uuid.uuid4().hex})
+
+    def get(self, path: str, who: Subject | str | None = None) -> Any:
+        return self.http.get(f"{self.prefix}{path}", headers=self.headers(who))
+
+
+@contextmanager
+def tenant_api(platform: Platform, city: TenantFixture) -> Iterator[TenantClient]:
+    """Serve the platform's API (plugins' routers included) on loopback for the block and
+    yield a :class:`TenantClient` for ``city``."""
+    import httpx
+
+    from jifen.api import ApiSettings, create_app
+
+    with running_server(create_app(platform, ApiSettings())) as base, \
+            httpx.Client(base_url=base, timeout=30) as http:
+        yield TenantClient(http, city)
+
+
 def demo_output(tmp_path: Path, *plugins: str) -> str:
     """Run `jifen demo` on a fresh SQLite database under ``tmp_path`` with only ``plugins``
     loaded (entry-point names), and return what it printed: for testing a plugin's

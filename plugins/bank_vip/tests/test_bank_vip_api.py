@@ -5,53 +5,25 @@ else; refusals leak nothing."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 
-import httpx
 import pytest
 
-from jifen.api import ApiSettings, create_app
-from jifen.api.auth import Role, issue_token, login_roles
 from jifen.model import Subject
 from jifen.platform import Platform
-from jifen.testing import ClaimsCity, running_server
+from jifen.testing import ClaimsCity, TenantClient, tenant_api
 
 CONSENT = "/scenarios/bank-vip/consent"
 
 
-class Client:
-    """Requests to one tenant's API as whoever holds the token."""
-
-    def __init__(self, http: httpx.Client, town: ClaimsCity) -> None:
-        self.http, self.town = http, town
-
-    def token(self, who: Subject | str, *roles: str) -> str:
-        p, tenant = self.town.platform, self.town.tenant.code
-        if isinstance(who, str):
-            return issue_token(p, tenant, who, [Role.parse(r) for r in roles])[0]
-        return issue_token(p, tenant, who.code, login_roles(p, self.town.id, who.id))[0]
-
-    def post(self, path: str, token: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        return self.http.post(f"/v1/tenants/{self.town.tenant.code}{path}", json=body or {},
-                              headers={"Authorization": f"Bearer {token}",
-                                       "Idempotency-Key": uuid.uuid4().hex})
-
-    def get(self, path: str, token: str) -> httpx.Response:
-        return self.http.get(f"/v1/tenants/{self.town.tenant.code}{path}",
-                             headers={"Authorization": f"Bearer {token}"})
-
-
 @pytest.fixture
-def api(platform: Platform, town: ClaimsCity) -> Iterator[Client]:
-    with running_server(create_app(platform, ApiSettings())) as base, \
-            httpx.Client(base_url=base, timeout=30) as http:
-        yield Client(http, town)
+def api(platform: Platform, town: ClaimsCity) -> Iterator[TenantClient]:
+    with tenant_api(platform, town) as client:
+        yield client
 
 
 def test_jf_scn_2_the_bank_learns_only_vip_lane_valid_until(
-        api: Client, resident: Callable[..., Subject]) -> None:
+        api: TenantClient, resident: Callable[..., Subject]) -> None:
     who = resident("武建国", 1200, consent=False)
     mine = api.token(who)
     granted = api.post(CONSENT, mine)
@@ -73,7 +45,7 @@ def test_jf_scn_2_the_bank_learns_only_vip_lane_valid_until(
 
 
 def test_jf_scn_2_below_the_threshold_or_without_consent_no_code(
-        api: Client, resident: Callable[..., Subject]) -> None:
+        api: TenantClient, resident: Callable[..., Subject]) -> None:
     low, shy = resident("李四", 999), resident("王五", 1500, consent=False)
     refused = api.post("/bank-vip/code", api.token(low))
     assert (refused.status_code, refused.json()["code"]) == (409, "scenario.not_eligible")
@@ -83,7 +55,7 @@ def test_jf_scn_2_below_the_threshold_or_without_consent_no_code(
 
 
 def test_jf_priv_2_withdrawn_consent_stops_codes_and_the_list_says_so(
-        api: Client, resident: Callable[..., Subject]) -> None:
+        api: TenantClient, resident: Callable[..., Subject]) -> None:
     who = resident("赵六", 1500)
     mine = api.token(who)
     withdrawn = api.post(f"{CONSENT}/withdraw", mine)
@@ -96,7 +68,7 @@ def test_jf_priv_2_withdrawn_consent_stops_codes_and_the_list_says_so(
 
 
 def test_jf_code_2_only_a_provider_verifies_and_a_bad_code_proves_nothing(
-        api: Client, resident: Callable[..., Subject]) -> None:
+        api: TenantClient, resident: Callable[..., Subject]) -> None:
     who = resident("钱七", 1500)
     token = api.post("/bank-vip/code", api.token(who)).json()["token"]
     refused = api.post("/bank-vip/verify", api.token(who), {"token": token})
@@ -107,7 +79,7 @@ def test_jf_code_2_only_a_provider_verifies_and_a_bad_code_proves_nothing(
 
 
 def test_jf_priv_2_consent_is_given_for_oneself_only(
-        api: Client, resident: Callable[..., Subject]) -> None:
+        api: TenantClient, resident: Callable[..., Subject]) -> None:
     me, other = resident("孙八", 1500, consent=False), resident("周九", 1500, consent=False)
     for code in (other.code, "NO-SUCH-CODE"):  # someone else, or no one: the same refusal
         refused = api.post(CONSENT, api.token(me), {"subject": code})

@@ -12,39 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from jifen.api import ApiSettings, create_app
-from jifen.api.auth import Role, issue_token, login_roles
 from jifen.model import LinkRole, Subject, SubjectCreate
 from jifen.platform import Platform
-from jifen.testing import ClaimsCity, make_claims_city, make_config, running_server
+from jifen.testing import ClaimsCity, TenantClient, make_claims_city, make_config, tenant_api
 
 from .conftest import MONDAY, clock, make_resident
 
 HEART = "市中心医院:心内科"
-
-
-class Client:
-    """Requests to one tenant's API as whoever holds the token."""
-
-    def __init__(self, http: httpx.Client, town: ClaimsCity) -> None:
-        self.http, self.town = http, town
-
-    def token(self, who: Subject | str, *roles: str) -> str:
-        p, tenant = self.town.platform, self.town.tenant.code
-        if isinstance(who, str):
-            return issue_token(p, tenant, who, [Role.parse(r) for r in roles])[0]
-        return issue_token(p, tenant, who.code, login_roles(p, self.town.id, who.id))[0]
-
-    def post(self, path: str, who: Subject | str, body: dict[str, Any] | None = None, *,
-             key: str | None = None) -> httpx.Response:
-        token = who if isinstance(who, str) else self.token(who)
-        return self.http.post(f"/v1/tenants/{self.town.tenant.code}{path}", json=body or {},
-                              headers={"Authorization": f"Bearer {token}",
-                                       "Idempotency-Key": key or uuid.uuid4().hex})
-
-    def get(self, path: str, who: Subject) -> httpx.Response:
-        return self.http.get(f"/v1/tenants/{self.town.tenant.code}{path}",
-                             headers={"Authorization": f"Bearer {self.token(who)}"})
 
 
 @pytest.fixture
@@ -58,17 +32,16 @@ def small(platform: Platform) -> ClaimsCity:
 
 
 @pytest.fixture
-def api(platform: Platform, small: ClaimsCity) -> Iterator[Client]:
-    with running_server(create_app(platform, ApiSettings())) as base, \
-            httpx.Client(base_url=base, timeout=30) as http:
-        yield Client(http, small)
+def api(platform: Platform, small: ClaimsCity) -> Iterator[TenantClient]:
+    with tenant_api(platform, small) as client:
+        yield client
 
 
-def book(api: Client, who: Subject, day: str = "2024-07-03", **extra: Any) -> httpx.Response:
+def book(api: TenantClient, who: Subject, day: str = "2024-07-03", **extra: Any) -> httpx.Response:
     return api.post("/hospital/bookings", who, {"department": HEART, "day": day, **extra})
 
 
-def test_jf_scn_4_daily_quota_and_k_a_month_over_http(api: Client, small: ClaimsCity) -> None:
+def test_jf_scn_4_daily_quota_and_k_a_month_over_http(api: TenantClient, small: ClaimsCity) -> None:
     first, second = make_resident(small, "武建国"), make_resident(small, "李四")
     assert api.get("/hospital/departments", first).json() == {
         "departments": {HEART: 1}, "max_uses_per_month": 1}
@@ -90,7 +63,7 @@ def test_jf_scn_4_daily_quota_and_k_a_month_over_http(api: Client, small: Claims
 
 
 def test_jf_scn_4_a_retry_with_the_same_key_is_the_same_booking(
-        api: Client, small: ClaimsCity) -> None:
+        api: TenantClient, small: ClaimsCity) -> None:
     who = make_resident(small, "王五")
     body = {"department": HEART, "day": "2024-07-03"}
     once = api.post("/hospital/bookings", who, body, key="k-1")
@@ -100,7 +73,7 @@ def test_jf_scn_4_a_retry_with_the_same_key_is_the_same_booking(
 
 
 def test_jf_code_2_the_hospital_learns_the_department_and_the_day(
-        api: Client, small: ClaimsCity) -> None:
+        api: TenantClient, small: ClaimsCity) -> None:
     who = make_resident(small, "赵六")
     booking = book(api, who).json()
     fresh = api.post(f"/hospital/bookings/{booking['id']}/code", who)
@@ -121,7 +94,7 @@ def test_jf_code_2_the_hospital_learns_the_department_and_the_day(
 
 
 def test_jf_priv_2_no_one_touches_anothers_booking_and_refusals_leak_nothing(
-        api: Client, small: ClaimsCity) -> None:
+        api: TenantClient, small: ClaimsCity) -> None:
     owner, other = make_resident(small, "钱七"), make_resident(small, "孙八")
     booking = book(api, owner, day="2024-07-05").json()
     for booking_id in (booking["id"], str(uuid.uuid4())):  # someone's, or none: alike
@@ -136,7 +109,7 @@ def test_jf_priv_2_no_one_touches_anothers_booking_and_refusals_leak_nothing(
 
 
 def test_jf_priv_4_a_guardian_consents_and_books_for_their_child(
-        api: Client, small: ClaimsCity) -> None:
+        api: TenantClient, small: ClaimsCity) -> None:
     p = small.platform
     guardian, neighbour = make_resident(small, "武建国"), make_resident(small, "周九")
     home = p.create_subject(small.id, SubjectCreate(type="household", name="武家",

@@ -7,7 +7,6 @@ list, every decision replayed identically — and a resident never acts for a ch
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -15,49 +14,19 @@ from typing import Any
 import httpx
 import pytest
 
-from jifen.api import ApiSettings, create_app
-from jifen.api.auth import Role, issue_token, login_roles
 from jifen.model import Subject
 from jifen.platform import Platform
-from jifen.testing import ClaimsCity, running_server
+from jifen.testing import ClaimsCity, TenantClient, tenant_api
 
 from .conftest import CLOSES, OPENS, SLOT, clock, family, school_round
 
 ROUND = school_round(places=1).model_dump(mode="json", by_alias=True)
 
 
-class Client:
-    """Requests to one tenant's API as whoever holds the token (``None``: no token)."""
-
-    def __init__(self, http: httpx.Client, town: ClaimsCity) -> None:
-        self.http, self.town = http, town
-
-    def token(self, who: Subject | str, *roles: str) -> str:
-        p, tenant = self.town.platform, self.town.tenant.code
-        if isinstance(who, str):
-            return issue_token(p, tenant, who, [Role.parse(r) for r in roles])[0]
-        return issue_token(p, tenant, who.code, login_roles(p, self.town.id, who.id))[0]
-
-    def _headers(self, who: Subject | str | None) -> dict[str, str]:
-        if who is None:
-            return {}
-        return {"Authorization": f"Bearer {who if isinstance(who, str) else self.token(who)}"}
-
-    def post(self, path: str, who: Subject | str, body: dict[str, Any] | None = None
-             ) -> httpx.Response:
-        return self.http.post(f"/v1/tenants/{self.town.tenant.code}{path}", json=body or {},
-                              headers={**self._headers(who), "Idempotency-Key": uuid.uuid4().hex})
-
-    def get(self, path: str, who: Subject | str | None = None) -> httpx.Response:
-        return self.http.get(f"/v1/tenants/{self.town.tenant.code}{path}",
-                             headers=self._headers(who))
-
-
 @pytest.fixture
-def api(platform: Platform, town: ClaimsCity) -> Iterator[Client]:
-    with running_server(create_app(platform, ApiSettings())) as base, \
-            httpx.Client(base_url=base, timeout=30) as http:
-        yield Client(http, town)
+def api(platform: Platform, town: ClaimsCity) -> Iterator[TenantClient]:
+    with tenant_api(platform, town) as client:
+        yield client
 
 
 @pytest.fixture
@@ -74,7 +43,7 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 
 
 def test_jf_scn_3_a_round_over_http_from_window_to_final_list(
-        api: Client, town: ClaimsCity, officer: Subject) -> None:
+        api: TenantClient, town: ClaimsCity, officer: Subject) -> None:
     wu, wu_child = family(town, "武小朵", 1200, guardian="武建国", consent=False)
     li, li_child = family(town, "李小明", 800, guardian="李四", consent=False)
     for guardian, child in ((wu, wu_child), (li, li_child)):
@@ -119,7 +88,7 @@ def test_jf_scn_3_a_round_over_http_from_window_to_final_list(
 
 
 def test_jf_priv_4_only_the_childs_guardian_consents_and_applies(
-        api: Client, town: ClaimsCity, officer: Subject) -> None:
+        api: TenantClient, town: ClaimsCity, officer: Subject) -> None:
     wu, child = family(town, "武小朵", 1200, guardian="武建国", consent=False)
     neighbour = town.resident("周九")
     consent = "/scenarios/school-place-upgrade/consent"
@@ -149,7 +118,7 @@ def test_jf_priv_4_only_the_childs_guardian_consents_and_applies(
 
 
 def test_jf_priv_1_residents_do_not_run_rounds_nor_replay_them(
-        api: Client, town: ClaimsCity, officer: Subject) -> None:
+        api: TenantClient, town: ClaimsCity, officer: Subject) -> None:
     resident = town.resident("周九")
     refused = api.post("/school-place/rounds", resident, ROUND)
     assert (refused.status_code, refused.json()["code"]) == (403, "access.forbidden")
