@@ -6,7 +6,7 @@ DB-API ``executemany`` into a second tenant of the same database, and prints bot
 their ratio.
 
     uv run --frozen --no-sync python benchmarks/ledger.py [--n 100000] [--batch 1000]
-        [--backend sqlite|postgresql|both] [--residents 1000] [--warmup 5]
+        [--backend sqlite|postgresql|both] [--residents 1000] [--warmup 5] [--without-hashes]
 
 PostgreSQL comes from ``JIFEN_TEST_POSTGRES_URL`` (skipped with a message when unset); a fresh
 database ``jifen_bench_<random>`` is created on it and dropped afterwards.
@@ -214,7 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=WARMUP_BATCHES,
                         help="batches posted (and, on PostgreSQL, analysed) before timing; "
                              "0: time a cold, empty database")
+    parser.add_argument("--without-hashes", action="store_true",
+                        help="diagnostic only: replace the request's body hash (JF-LED-3) and "
+                             "the chain hash (JF-LED-6) by constants, to show their share; the "
+                             "rows written are then not a valid ledger")
     args = parser.parse_args(argv)
+    if args.without_hashes:
+        import jifen.ledger
+
+        jifen.ledger.body_hash = lambda request: "0" * 64
+        jifen.ledger._chain_hash = lambda *_: "0" * 64
 
     results = []
     if args.backend in ("sqlite", "both"):
