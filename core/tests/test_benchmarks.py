@@ -7,11 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
-def test_ledger_benchmark_runs_and_prints_the_ratio(repo_root: Path, tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("diagnostic", [[], ["--without-hashes"]])
+def test_ledger_benchmark_runs_and_prints_the_ratio(repo_root: Path, tmp_path: Path,
+                                                    diagnostic: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, str(repo_root / "benchmarks" / "ledger.py"), "--n", "300",
-         "--batch", "100", "--residents", "20", "--backend", "sqlite"],
+         "--batch", "100", "--residents", "20", "--backend", "sqlite", *diagnostic],
         cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300,
         env={**os.environ, "JIFEN_TEST_POSTGRES_URL": ""})
     assert result.returncode == 0, result.stderr
