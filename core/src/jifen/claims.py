@@ -28,17 +28,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pluggy
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Uuid,
-    and_,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Connection, Uuid, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jifen import audit_log, configure, funding, roles, tenants
