@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,15 +26,6 @@ from jifen.testing import TenantFixture, assert_books_sound, kill_midway, make_c
 
 KEY = os.urandom(32)
 
-@pytest.fixture
-def keyed(database_url: str) -> Iterator[Platform]:
-    """A platform whose master key the child shares, its clock at 2024-03-01 08:00 UTC."""
-    p = Platform(Database(database_url), clock=MovableClock(datetime(2024, 3, 1, 8, tzinfo=UTC)),
-                 master_key=KEY)
-    yield p
-    p.db.dispose()
-
-
 def count(platform: Platform, table: Any, *where: Any) -> int:
     with platform.db.read() as conn:
         return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
@@ -43,52 +33,52 @@ def count(platform: Platform, table: Any, *where: Any) -> int:
 
 # --- SIGKILL in the middle of a batch ----------------------------------------------------------
 
-def test_jf_earn_3_notice_closing_killed_midway_finishes_on_rerun(keyed: Platform) -> None:
-    town = make_claims_city(keyed)
+def test_jf_earn_3_notice_closing_killed_midway_finishes_on_rerun(platform: Platform) -> None:
+    town = make_claims_city(platform)
     people = [town.resident(f"居民{i}") for i in range(8)]
     for who in people:
-        claim = keyed.claims.submit(town.id, ClaimSubmit(
+        claim = platform.claims.submit(town.id, ClaimSubmit(
             idempotency_key=uuid.uuid4().hex, subject_id=who.id, item="volunteer.hour",
             deed_date=date(2024, 2, 28), units=2, evidence={"photo": who.code})).claim
-        keyed.claims.approve(town.id, claim.id, town.reviewer_id)
-    batch = keyed.claims.publish(town.id, "community", town.reviewer_id)
+        platform.claims.approve(town.id, claim.id, town.reviewer_id)
+    batch = platform.claims.publish(town.id, "community", town.reviewer_id)
     assert batch is not None
-    keyed.clock.set(datetime.combine(batch.ends_on + timedelta(days=1),  # type: ignore[attr-defined]
+    platform.clock.set(datetime.combine(batch.ends_on + timedelta(days=1),  # type: ignore[attr-defined]
                                      datetime.min.time(), UTC))
     final = (t.claims.c.tenant_id == town.id, t.claims.c.state == "final")
 
-    kill_midway(keyed, KEY, town.id, "platform.claims.close_notices(tenant_id, batch_size=2)", 4)
-    assert 0 < count(keyed, t.claims, *final) < 8  # some batches committed, one in flight lost
-    assert_books_sound(keyed, town.id)
+    kill_midway(platform, town.id, "platform.claims.close_notices(tenant_id, batch_size=2)", 4)
+    assert 0 < count(platform, t.claims, *final) < 8  # some batches committed, one in flight lost
+    assert_books_sound(platform, town.id)
 
-    report = keyed.claims.close_notices(town.id, batch_size=2)
-    assert count(keyed, t.claims, *final) == 8
+    report = platform.claims.close_notices(town.id, batch_size=2)
+    assert count(platform, t.claims, *final) == 8
     assert 0 < report.finalised < 8 and report.batches_closed == 1
-    assert [str(keyed.balance(town.id, who.id, "moral")) for who in people] == ["2.0"] * 8
-    assert len(keyed.audit_log(town.id, action="claim.final")) == 8  # each finalised once
-    assert keyed.claims.close_notices(town.id).finalised == 0
-    assert_books_sound(keyed, town.id)
+    assert [str(platform.balance(town.id, who.id, "moral")) for who in people] == ["2.0"] * 8
+    assert len(platform.audit_log(town.id, action="claim.final")) == 8  # each finalised once
+    assert platform.claims.close_notices(town.id).finalised == 0
+    assert_books_sound(platform, town.id)
 
 
-def test_jf_exp_1_expiry_killed_midway_finishes_on_rerun(keyed: Platform) -> None:
-    town = make_claims_city(keyed)
+def test_jf_exp_1_expiry_killed_midway_finishes_on_rerun(platform: Platform) -> None:
+    town = make_claims_city(platform)
     people = [town.resident(f"居民{i}") for i in range(8)]
     for i, who in enumerate(people):
-        keyed.award(town.id, who.id, Points.of("material", 100 + i), idempotency_key=f"a{i}")
-    keyed.clock.set(datetime(2026, 2, 1, tzinfo=UTC))  # type: ignore[attr-defined]
+        platform.award(town.id, who.id, Points.of("material", 100 + i), idempotency_key=f"a{i}")
+    platform.clock.set(datetime(2026, 2, 1, tzinfo=UTC))  # type: ignore[attr-defined]
     expired = t.lots.c.tenant_id == town.id, t.lots.c.remaining == 0
 
-    kill_midway(keyed, KEY, town.id, "platform.ledger.expire(tenant_id, batch_size=2)", 3)
-    assert 0 < count(keyed, t.lots, *expired) < 8
-    assert_books_sound(keyed, town.id)
+    kill_midway(platform, town.id, "platform.ledger.expire(tenant_id, batch_size=2)", 3)
+    assert 0 < count(platform, t.lots, *expired) < 8
+    assert_books_sound(platform, town.id)
 
-    keyed.ledger.expire(town.id, batch_size=2)
-    assert count(keyed, t.lots, *expired) == 8
-    assert [keyed.balance(town.id, who.id, "material").minor for who in people] == [0] * 8
-    assert keyed.ledger.balance(town.id, system_account("expiry", "material")) == \
+    platform.ledger.expire(town.id, batch_size=2)
+    assert count(platform, t.lots, *expired) == 8
+    assert [platform.balance(town.id, who.id, "material").minor for who in people] == [0] * 8
+    assert platform.ledger.balance(town.id, system_account("expiry", "material")) == \
         sum(100 + i for i in range(8))
-    assert keyed.ledger.expire(town.id) == []
-    assert_books_sound(keyed, town.id)
+    assert platform.ledger.expire(town.id) == []
+    assert_books_sound(platform, town.id)
 
 
 # --- the connection dropped mid-transaction (PostgreSQL) ---------------------------------------

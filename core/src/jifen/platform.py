@@ -151,10 +151,15 @@ class Platform:
 
     # subjects ------------------------------------------------------------------------------
 
-    def keys(self, tenant_id: uuid.UUID) -> TenantKeys:
+    @property
+    def master_key(self) -> bytes:
+        """The key every tenant's keys derive from: as given, else loaded on first use."""
         if self._master_key is None:
             self._master_key = load_master_key()
-        return TenantKeys(self._master_key, tenant_id)
+        return self._master_key
+
+    def keys(self, tenant_id: uuid.UUID) -> TenantKeys:
+        return TenantKeys(self.master_key, tenant_id)
 
     def create_subject(self, tenant_id: uuid.UUID, request: SubjectCreate) -> Subject:
         with self.db.write() as conn:

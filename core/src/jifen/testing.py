@@ -324,10 +324,10 @@ tenant_id = uuid.UUID(sys.argv[4])
 """
 
 
-def kill_midway(platform: Platform, master_key: bytes, tenant_id: uuid.UUID, statement: str,
+def kill_midway(platform: Platform, tenant_id: uuid.UUID, statement: str,
                 pause_at: int) -> None:
-    """Run ``statement`` in a child process on ``platform``'s database, clock time and
-    ``master_key`` (with ``platform`` and ``tenant_id`` in scope), and SIGKILL it while its
+    """Run ``statement`` in a child process on ``platform``'s database, clock time and master
+    key (with ``platform`` and ``tenant_id`` in scope), and SIGKILL it while its
     ``pause_at``-th write transaction is open: the commits before are durable, that one's work
     is in flight. Bounded: a child that never pauses fails the test within two minutes."""
     import signal
@@ -337,7 +337,7 @@ def kill_midway(platform: Platform, master_key: bytes, tenant_id: uuid.UUID, sta
 
     child = subprocess.Popen(
         [sys.executable, "-c", _KILLED_CHILD + statement, platform.db.url,
-         platform.clock.now().isoformat(), master_key.hex(), str(tenant_id)],
+         platform.clock.now().isoformat(), platform.master_key.hex(), str(tenant_id)],
         env={**os.environ, "PAUSE_AT": str(pause_at)}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     try:

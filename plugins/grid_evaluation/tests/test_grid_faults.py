@@ -5,30 +5,15 @@ JF-LED-6), on SQLite and PostgreSQL. docs/reliability.md reports the outcome."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
-from jifen.clock import MovableClock
 from jifen.platform import Platform
-from jifen.store import Database
 from jifen.testing import TEST_POOL, assert_books_sound, kill_midway, make_claims_city
 from jifen_grid_evaluation import GridEvaluation
 from jifen_grid_evaluation import tables as gt
 from jifen_grid_evaluation.testing import A_METRICS, B_METRICS, C_METRICS, MONTH
-
-KEY = os.urandom(32)
-
-@pytest.fixture
-def keyed(database_url: str) -> Iterator[Platform]:
-    p = Platform(Database(database_url), clock=MovableClock(datetime(2024, 3, 1, 8, tzinfo=UTC)),
-                 master_key=KEY)
-    yield p
-    p.db.dispose()
 
 
 def evaluation_rows(platform: Platform, tenant_id: uuid.UUID) -> list[uuid.UUID]:
@@ -38,26 +23,26 @@ def evaluation_rows(platform: Platform, tenant_id: uuid.UUID) -> list[uuid.UUID]
 
 
 def test_jf_grid_2_evaluation_killed_midway_rewards_everyone_once_on_rerun(
-        keyed: Platform) -> None:
-    town = make_claims_city(keyed)
-    grid = GridEvaluation(keyed)
+        platform: Platform) -> None:
+    town = make_claims_city(platform)
+    grid = GridEvaluation(platform)
     metrics = [A_METRICS, B_METRICS, C_METRICS, A_METRICS, B_METRICS, A_METRICS, C_METRICS]
     workers = [grid.add_worker(town.id, f"网格员{i}", "grid-1") for i in range(len(metrics))]
     for worker, recorded in zip(workers, metrics, strict=True):
         grid.record_metrics(town.id, worker.id, MONTH, recorded)
     rewards = {A_METRICS: 500, B_METRICS: 300, C_METRICS: 0}
 
-    kill_midway(keyed, KEY, town.id, "from jifen_grid_evaluation import GridEvaluation\n"
+    kill_midway(platform, town.id, "from jifen_grid_evaluation import GridEvaluation\n"
                 f"GridEvaluation(platform).evaluate(tenant_id, {MONTH!r}, batch_size=2)", 4)
-    assert 0 < len(evaluation_rows(keyed, town.id)) < len(workers)
-    assert keyed.audit(town.id).ok
+    assert 0 < len(evaluation_rows(platform, town.id)) < len(workers)
+    assert platform.audit(town.id).ok
 
     report = grid.evaluate(town.id, MONTH, batch_size=2)
     assert 0 < len(report.evaluated) < len(workers)  # only what the killed run had not done
-    assert sorted(evaluation_rows(keyed, town.id)) == sorted(w.id for w in workers)
-    assert [keyed.balance(town.id, w.id, "material").minor for w in workers] == \
+    assert sorted(evaluation_rows(platform, town.id)) == sorted(w.id for w in workers)
+    assert [platform.balance(town.id, w.id, "material").minor for w in workers] == \
         [rewards[m] for m in metrics]
-    assert keyed.funding.pool(town.id, TEST_POOL["code"]).issued == sum(rewards[m] for m in metrics)
-    assert len(keyed.audit_log(town.id, action="grid.evaluated")) == len(workers)
+    assert platform.funding.pool(town.id, TEST_POOL["code"]).issued == sum(rewards[m] for m in metrics)
+    assert len(platform.audit_log(town.id, action="grid.evaluated")) == len(workers)
     assert grid.evaluate(town.id, MONTH).evaluated == []
-    assert_books_sound(keyed, town.id)
+    assert_books_sound(platform, town.id)

@@ -5,31 +5,17 @@ the pools' settled accounts hold what was redeemed, and the ledger's audit verif
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from jifen.clock import MovableClock
 from jifen.platform import Platform
-from jifen.store import Database
 from jifen.testing import assert_books_sound, kill_midway
 from jifen_merchant_redemption import tables as mt
 from jifen_merchant_redemption.redemption import settlement_account
 from jifen_merchant_redemption.settlement import settled_account
 from jifen_merchant_redemption.testing import make_shop
-
-KEY = os.urandom(32)
-
-@pytest.fixture
-def keyed(database_url: str) -> Iterator[Platform]:
-    p = Platform(Database(database_url), clock=MovableClock(datetime(2024, 3, 1, 8, tzinfo=UTC)),
-                 master_key=KEY)
-    yield p
-    p.db.dispose()
 
 
 def runs(platform: Platform, tenant_id: uuid.UUID) -> int:
@@ -39,32 +25,32 @@ def runs(platform: Platform, tenant_id: uuid.UUID) -> int:
 
 
 def test_jf_fund_2_settlement_killed_in_flight_settles_everything_once_on_rerun(
-        keyed: Platform) -> None:
-    shop = make_shop(keyed)
+        platform: Platform) -> None:
+    shop = make_shop(platform)
     other = shop.service.add_merchant(shop.tenant_id, "超市 market", "community",
                                       category="retail")
     shop.fund(20_000)
     first = shop.redeem(1000)
     shop.service.settle(shop.tenant_id)  # the pool's settled account exists from here on
-    keyed.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    platform.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
     later = [shop.redeem(2000), shop.redeem(3000),
              shop.service.redeem(shop.tenant_id, other.id, 10_000, shop.pay_code(), "other")]
 
-    kill_midway(keyed, KEY, shop.tenant_id,  # its one commit is the settlement's own
+    kill_midway(platform, shop.tenant_id,  # its one commit is the settlement's own
                 "from jifen_merchant_redemption.service import MerchantRedemption\n"
                 "MerchantRedemption(platform).settle(tenant_id)", 1)
-    assert runs(keyed, shop.tenant_id) == 1
+    assert runs(platform, shop.tenant_id) == 1
     assert all(shop.service.redemption(shop.tenant_id, r.id).settled_at is None for r in later)
-    assert keyed.audit(shop.tenant_id).ok
+    assert platform.audit(shop.tenant_id).ok
 
     report = shop.service.settle(shop.tenant_id)
     assert report.redemptions == 3 and report.points == sum(r.points for r in later)
     assert shop.service.settle(shop.tenant_id).run_id is None
-    assert runs(keyed, shop.tenant_id) == 2
+    assert runs(platform, shop.tenant_id) == 2
     for merchant in (shop.merchant.id, other.id):
-        assert keyed.ledger.balance(shop.tenant_id, settlement_account(merchant)) == 0
-    assert keyed.ledger.balance(shop.tenant_id, settled_account("test-pool")) == \
+        assert platform.ledger.balance(shop.tenant_id, settlement_account(merchant)) == 0
+    assert platform.ledger.balance(shop.tenant_id, settled_account("test-pool")) == \
         first.points + sum(r.points for r in later)
     lines = shop.service.report(shop.tenant_id)
     assert sum(line.settled_points for line in lines) == sum(line.redeemed_points for line in lines)
-    assert_books_sound(keyed, shop.tenant_id)
+    assert_books_sound(platform, shop.tenant_id)
